@@ -1,0 +1,1 @@
+fn main() {let d = jscam::tokenize::load(); let s = lindera::segmenter::Segmenter::new(lindera::mode::Mode::Normal, d, None); let t = s.segment("会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。".into()).unwrap(); for x in t { print!("{}|", x.surface); } println!();}
