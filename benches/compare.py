@@ -549,10 +549,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     The baselines are single-threaded algorithms; multi-threaded OpenBLAS only
     adds synchronisation to the many tiny vector operations inside L-BFGS.
-    Measured on the 2-core machine while another process was busy, two
-    OpenBLAS threads made LogisticRegression.fit about 10x slower than one, so
-    the default is one thread (also the fair match for a single-threaded
-    tool). Use --threads 0 to keep the libraries' own default."""
+    On the 2-core machine, with another process busy, two OpenBLAS threads
+    made LogisticRegression.fit 3-11x slower than one (about 15% slower when
+    idle), so the default is one thread, which is also the fair match for a
+    single-threaded tool. Use --threads 0 for the libraries' own default."""
     from threadpoolctl import threadpool_limits
 
     args = build_parser().parse_args(argv)

@@ -1,1 +1,59 @@
+//! # jscam: an offline Japanese SMS scam classifier
+//!
+//! A message goes through five stages, one module each:
+//! [`normalize`] (NFKC, zero-width removal, URL/phone/number placeholders) →
+//! [`tokenize`] (lindera with an IPADIC dictionary built from source and
+//! embedded) → [`features`] (word, bigram and character n-gram TF-IDF) →
+//! [`model`] (L2-regularized logistic regression, fitted by [`solver`]) →
+//! [`io`] / [`batch`] (CSV and JSON Lines in and out). [`metrics`] and
+//! [`trainer`] measure and train; [`report`] writes evaluation reports.
+//!
+//! The default model, trained on `data/messages.csv`, is embedded:
+//!
+//! ```
+//! use jscam::Model;
+//!
+//! let model = Model::embedded_default()?;
+//! let score = model.score("会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。")?;
+//! assert_eq!(model.label_for(score.probability, model.threshold()), "scam");
+//! # Ok::<(), jscam::Error>(())
+//! ```
+//!
+//! Training your own from labeled records:
+//!
+//! ```
+//! use jscam::{io::LabeledData, trainer::TrainOptions};
+//!
+//! let data = LabeledData {
+//!     texts: ["未納料金があります。至急ご連絡ください", "明日の会議は10時からです",
+//!             "お荷物を持ち帰りました。こちらから確認", "了解、駅で待ってるね"]
+//!         .map(String::from).to_vec(),
+//!     labels: ["scam", "legit", "scam", "legit"].map(String::from).to_vec(),
+//!     ..Default::default()
+//! };
+//! let mut options = TrainOptions { holdout_fraction: 0.0, ..Default::default() };
+//! options.features.min_df = 1;
+//! let model = options.train(&data)?.model;
+//! let mut scorer = model.scorer()?; // one per thread; reuses its buffers
+//! let p = scorer.score("未納料金のお知らせ")?.probability;
+//! assert!(p > 0.5, "P(scam) = {p}");
+//! # Ok::<(), jscam::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod batch;
+pub mod cli;
+pub mod error;
+pub mod features;
+pub mod format;
+pub mod io;
+pub mod metrics;
+pub mod model;
+pub mod normalize;
+pub mod report;
+pub mod solver;
 pub mod tokenize;
+pub mod trainer;
+
+pub use error::{Error, Result};
+pub use model::{Model, Score};

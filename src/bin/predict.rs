@@ -1,1 +1,139 @@
-fn main() {let d = jscam::tokenize::load(); let s = lindera::segmenter::Segmenter::new(lindera::mode::Mode::Normal, d, None); let t = s.segment("会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。".into()).unwrap(); for x in t { print!("{}|", x.surface); } println!();}
+//! `predict`: classify messages in batch with the embedded or a given model.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use jscam::Model;
+use jscam::batch::{self, BatchOptions, InputFormat, OutputFormat};
+use jscam::cli;
+use jscam::io::Encoding;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InputArg {
+    /// .csv → csv, .tsv → tsv, anything else (and stdin) → lines.
+    Auto,
+    /// CSV with a header.
+    Csv,
+    /// Tab-separated with a header.
+    Tsv,
+    /// One message per line.
+    Lines,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputArg {
+    /// CSV with a header.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Classify messages: every input row gives one output row, in order, with
+/// `label` and `probability` (P(positive label)) added.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Input file; `-` or nothing reads stdin.
+    input: Option<PathBuf>,
+    /// Model file (default: the model embedded in this binary).
+    #[arg(short, long)]
+    model: Option<PathBuf>,
+    /// Input layout.
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: InputArg,
+    /// Column holding the message (CSV/TSV input).
+    #[arg(long, default_value = "text")]
+    text_column: String,
+    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
+    #[arg(long, default_value = "utf-8")]
+    encoding: Encoding,
+    /// Output layout.
+    #[arg(short, long, value_enum, default_value = "csv")]
+    format: OutputArg,
+    /// Decision threshold on P(positive), overriding the model's.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Label probabilities in [LOW, HIGH) as `unsure`, e.g. 0.3,0.7.
+    #[arg(long, value_parser = cli::parse_band)]
+    unsure: Option<(f64, f64)>,
+    /// Add the K features that pushed each score most toward each label.
+    #[arg(long, default_value_t = 0)]
+    explain: usize,
+    /// Stop at the first malformed row instead of reporting it in the `error` column.
+    #[arg(long)]
+    strict: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .context("setting up threads")?;
+    }
+    let loaded;
+    let model: &Model = match &args.model {
+        Some(path) => {
+            loaded = Model::load(path).context("loading the model")?;
+            &loaded
+        }
+        None => Model::embedded_default().context("loading the embedded model")?,
+    };
+    let input_format = match args.input_format {
+        InputArg::Csv => InputFormat::Csv,
+        InputArg::Tsv => InputFormat::Tsv,
+        InputArg::Lines => InputFormat::Lines,
+        InputArg::Auto => match args.input.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => InputFormat::Csv,
+            Some(e) if e.eq_ignore_ascii_case("tsv") => InputFormat::Tsv,
+            _ => InputFormat::Lines,
+        },
+    };
+    let options = BatchOptions {
+        input: args.input.clone(),
+        input_format,
+        text_column: args.text_column,
+        encoding: args.encoding,
+        output_format: match args.format {
+            OutputArg::Csv => OutputFormat::Csv,
+            OutputArg::Jsonl => OutputFormat::Jsonl,
+        },
+        threshold: args.threshold,
+        unsure: args.unsure,
+        explain: args.explain,
+        strict: args.strict,
+        ..BatchOptions::default()
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let summary = batch::run(model, &options, &mut out).context("classifying")?;
+    out.flush().context("writing the output")?;
+    if !args.quiet {
+        eprintln!(
+            "predict: read {} rows, scored {}, errors {}, labeled {} {}{}",
+            summary.read,
+            summary.scored,
+            summary.errors,
+            summary.positive,
+            model.positive_label(),
+            if options.unsure.is_some() { format!(", unsure {}", summary.unsure) } else { String::new() }
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => cli::report("predict", &err),
+    }
+}

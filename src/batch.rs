@@ -1,0 +1,354 @@
+//! Batch prediction: stream rows in, score them in parallel, write them out
+//! in input order.
+//!
+//! Rows are read in chunks; each chunk is scored across the thread pool
+//! (every thread keeps its own scorer and buffers) and written before the
+//! next chunk is read, so memory stays flat however large the input is.
+//! Every input row produces exactly one output row: empty or all-unknown
+//! text is scored (the prior alone) and noted, and a malformed row gets an
+//! `error` column instead of a label unless `strict` is set.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Location, Result};
+use crate::io::{CsvRows, Encoding, LineRows, Row};
+use crate::model::{Contribution, Model, Scorer};
+
+/// How input rows are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// CSV with a header.
+    Csv,
+    /// Tab-separated with a header.
+    Tsv,
+    /// Plain text, one message per line.
+    Lines,
+}
+
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// CSV with a header.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Settings of a batch run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Input file; `None` or `-` is stdin.
+    pub input: Option<PathBuf>,
+    /// Input layout.
+    pub input_format: InputFormat,
+    /// Column holding the message (CSV/TSV).
+    pub text_column: String,
+    /// Input encoding.
+    pub encoding: Encoding,
+    /// Output layout.
+    pub output_format: OutputFormat,
+    /// Threshold override (the model's own when `None`).
+    pub threshold: Option<f64>,
+    /// Probabilities in [low, high) get the label `unsure`.
+    pub unsure: Option<(f64, f64)>,
+    /// Add the top K contributions each way.
+    pub explain: usize,
+    /// Stop at the first malformed row instead of reporting it in the row.
+    pub strict: bool,
+    /// Rows per parallel chunk.
+    pub chunk_rows: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            input: None,
+            input_format: InputFormat::Lines,
+            text_column: "text".into(),
+            encoding: Encoding::Utf8,
+            output_format: OutputFormat::Csv,
+            threshold: None,
+            unsure: None,
+            explain: 0,
+            strict: false,
+            chunk_rows: 4096,
+        }
+    }
+}
+
+/// Counts reported at the end of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchSummary {
+    /// Rows read.
+    pub read: u64,
+    /// Rows scored.
+    pub scored: u64,
+    /// Rows reported with an error.
+    pub errors: u64,
+    /// Rows labeled positive.
+    pub positive: u64,
+    /// Rows labeled unsure.
+    pub unsure: u64,
+}
+
+struct Pending {
+    fields: Vec<String>,
+    text_index: usize,
+    problem: Option<String>,
+}
+
+struct Outcome {
+    label: String,
+    probability: Option<f64>,
+    note: &'static str,
+    error: String,
+    explanation: Option<(Vec<Contribution>, Vec<Contribution>)>,
+}
+
+enum Source {
+    Csv(CsvRows, usize),
+    Lines(LineRows),
+}
+
+/// Validates a threshold and unsure band.
+///
+/// # Errors
+/// [`Error::Config`] for values outside [0, 1] or an inverted band.
+pub fn check_decision(threshold: f64, unsure: Option<(f64, f64)>) -> Result<()> {
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Error::Config(format!("threshold must be in [0, 1], got {threshold}")));
+    }
+    if let Some((low, high)) = unsure {
+        if !(0.0..=1.0).contains(&low) || !(0.0..=1.0).contains(&high) || low > high {
+            return Err(Error::Config(format!("unsure band must be LOW,HIGH in [0, 1] with LOW <= HIGH, got {low},{high}")));
+        }
+    }
+    Ok(())
+}
+
+/// Classifies every row of the input and writes the results to `out`.
+///
+/// # Errors
+/// Input errors (missing file or column, bad encoding, a malformed row when
+/// `strict`), invalid settings, or output errors (including a closed pipe,
+/// see [`Error::is_broken_pipe`]).
+pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result<BatchSummary> {
+    let threshold = options.threshold.unwrap_or(model.threshold());
+    check_decision(threshold, options.unsure)?;
+    let (mut source, input_headers) = match options.input_format {
+        InputFormat::Csv | InputFormat::Tsv => {
+            let delimiter = if options.input_format == InputFormat::Tsv { b'\t' } else { b',' };
+            let rows = CsvRows::open(options.input.as_deref(), options.encoding, delimiter)?;
+            let text = rows.column(&options.text_column)?;
+            let headers = rows.headers().to_vec();
+            (Source::Csv(rows, text), headers)
+        }
+        InputFormat::Lines => (
+            Source::Lines(LineRows::open(options.input.as_deref(), options.encoding)?),
+            vec!["line".to_owned(), "text".to_owned()],
+        ),
+    };
+    let output_path = PathBuf::from("<stdout>");
+    let name = |base: &str| {
+        if input_headers.iter().any(|h| h == base) { format!("predicted_{base}") } else { base.to_owned() }
+    };
+    let mut columns = input_headers.clone();
+    columns.extend([name("label"), name("probability"), name("note"), name("error")]);
+    if options.explain > 0 {
+        columns.push(name("explanation"));
+    }
+    let mut json_out: Option<&mut dyn Write> = None;
+    let mut csv_out = match options.output_format {
+        OutputFormat::Csv => {
+            let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(out);
+            w.write_record(&columns).map_err(|e| csv_write_error(&output_path, e))?;
+            Some(w)
+        }
+        OutputFormat::Jsonl => {
+            json_out = Some(out);
+            None
+        }
+    };
+
+    let threads = rayon::current_num_threads();
+    let scorers: Vec<Mutex<Scorer<'_>>> =
+        (0..threads).map(|_| model.scorer().map(Mutex::new)).collect::<Result<_>>()?;
+    let mut summary = BatchSummary::default();
+    let mut chunk: Vec<Pending> = Vec::with_capacity(options.chunk_rows);
+    let mut json_line = String::new();
+    loop {
+        chunk.clear();
+        let mut done = false;
+        while chunk.len() < options.chunk_rows {
+            match next_pending(&mut source, options.strict)? {
+                Some(p) => chunk.push(p),
+                None => {
+                    done = true;
+                    break;
+                }
+            }
+        }
+        let outcomes: Vec<Result<Outcome>> = chunk
+            .par_iter()
+            .map(|pending| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % scorers.len();
+                let mut scorer = scorers[slot].lock().unwrap_or_else(|p| p.into_inner());
+                score_row(model, &mut scorer, pending, threshold, options)
+            })
+            .collect();
+        for (pending, outcome) in chunk.iter().zip(outcomes) {
+            let outcome = outcome?;
+            summary.read += 1;
+            if outcome.error.is_empty() {
+                summary.scored += 1;
+            } else {
+                summary.errors += 1;
+            }
+            if outcome.label == model.positive_label() {
+                summary.positive += 1;
+            } else if outcome.label == "unsure" {
+                summary.unsure += 1;
+            }
+            match csv_out.as_mut() {
+                Some(w) => {
+                    let probability = outcome.probability.map(|p| format!("{p:.6}")).unwrap_or_default();
+                    let mut record: Vec<&str> = pending.fields.iter().map(String::as_str).collect();
+                    record.extend([outcome.label.as_str(), &probability, outcome.note, &outcome.error]);
+                    let explanation = outcome.explanation.as_ref().map(explanation_text);
+                    if let Some(e) = explanation.as_deref() {
+                        record.push(e);
+                    } else if options.explain > 0 {
+                        record.push("");
+                    }
+                    w.write_record(&record).map_err(|e| csv_write_error(&output_path, e))?;
+                }
+                None => {
+                    json_line.clear();
+                    write_json_row(&mut json_line, &columns, pending, &outcome, options.explain > 0);
+                    if let Some(out) = json_out.as_mut() {
+                        out.write_all(json_line.as_bytes()).map_err(|e| Error::io(&output_path, e))?;
+                    }
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    if let Some(w) = csv_out.as_mut() {
+        w.flush().map_err(|e| Error::io(&output_path, e))?;
+    }
+    if let Some(out) = json_out.as_mut() {
+        out.flush().map_err(|e| Error::io(&output_path, e))?;
+    }
+    Ok(summary)
+}
+
+fn csv_write_error(path: &PathBuf, err: csv::Error) -> Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io(path, e),
+        other => Error::io(path, std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+fn next_pending(source: &mut Source, strict: bool) -> Result<Option<Pending>> {
+    match source {
+        Source::Lines(lines) => {
+            Ok(lines.next_line()?.map(|(line, text)| Pending { fields: vec![line.to_string(), text], text_index: 1, problem: None }))
+        }
+        Source::Csv(rows, text_index) => match rows.next_row()? {
+            None => Ok(None),
+            Some(Row::Fields { fields, .. }) => Ok(Some(Pending { fields, text_index: *text_index, problem: None })),
+            Some(Row::Malformed { fields, problem }) => {
+                if strict {
+                    return Err(Error::Csv {
+                        at: Location::new(rows.path(), Some(problem.line)),
+                        reason: problem.reason,
+                    });
+                }
+                Ok(Some(Pending {
+                    fields,
+                    text_index: *text_index,
+                    problem: Some(format!("line {}: {}", problem.line, problem.reason)),
+                }))
+            }
+        },
+    }
+}
+
+fn score_row(
+    model: &Model,
+    scorer: &mut Scorer<'_>,
+    pending: &Pending,
+    threshold: f64,
+    options: &BatchOptions,
+) -> Result<Outcome> {
+    if let Some(problem) = &pending.problem {
+        return Ok(Outcome {
+            label: String::new(),
+            probability: None,
+            note: "",
+            error: problem.clone(),
+            explanation: None,
+        });
+    }
+    let text = &pending.fields[pending.text_index];
+    let score = scorer.score(text)?;
+    let note = if text.trim().is_empty() {
+        "empty_text"
+    } else if score.known_features == 0 {
+        "no_known_features"
+    } else {
+        ""
+    };
+    let label = match options.unsure {
+        Some((low, high)) if score.probability >= low && score.probability < high => "unsure",
+        _ => model.label_for(score.probability, threshold),
+    };
+    Ok(Outcome {
+        label: label.to_owned(),
+        probability: Some(score.probability),
+        note,
+        error: String::new(),
+        explanation: (options.explain > 0).then(|| scorer.explain_last(options.explain)),
+    })
+}
+
+/// "+w:未納=0.512 +<url>=0.301 | -w:です=-0.120" for the CSV column.
+fn explanation_text((up, down): &(Vec<Contribution>, Vec<Contribution>)) -> String {
+    let side = |items: &[Contribution]| {
+        items.iter().map(|c| format!("{}={:+.3}", c.feature, c.contribution)).collect::<Vec<_>>().join(" ")
+    };
+    format!("{} | {}", side(up), side(down))
+}
+
+fn write_json_row(out: &mut String, columns: &[String], pending: &Pending, outcome: &Outcome, explain: bool) {
+    let json = |v: &str| serde_json::to_string(v).expect("strings serialize");
+    out.push('{');
+    let n_input = pending.fields.len();
+    for (i, value) in pending.fields.iter().enumerate() {
+        out.push_str(&json(&columns[i]));
+        out.push(':');
+        out.push_str(&json(value));
+        out.push(',');
+    }
+    let tail = &columns[n_input..];
+    let optional = |v: &str| if v.is_empty() { "null".to_owned() } else { json(v) };
+    out.push_str(&format!("{}:{},", json(&tail[0]), optional(&outcome.label)));
+    let probability = outcome.probability.map_or("null".to_owned(), |p| format!("{p:.6}"));
+    out.push_str(&format!("{}:{},", json(&tail[1]), probability));
+    out.push_str(&format!("{}:{},", json(&tail[2]), optional(outcome.note)));
+    out.push_str(&format!("{}:{}", json(&tail[3]), optional(&outcome.error)));
+    if explain {
+        let value = match &outcome.explanation {
+            Some((up, down)) => serde_json::json!({ "toward_positive": up, "toward_negative": down }).to_string(),
+            None => "null".to_owned(),
+        };
+        out.push_str(&format!(",{}:{}", json(&tail[4]), value));
+    }
+    out.push_str("}\n");
+}

@@ -1,0 +1,513 @@
+//! Stage 3: bag-of-words features.
+//!
+//! A message becomes a set of named features: word tokens (`w:納金`),
+//! optionally word bigrams (`b:未 納金`) and character n-grams (`c:未納`),
+//! plus the entity tokens from normalization (`<url>`, `tld:xyz`, …).
+//! [`FeatureConfig`] (unfitted) learns a [`Vocabulary`] (fitted) from
+//! training messages: which features to keep (`min_df`, `max_features`) and
+//! their inverse document frequency. A message's vector is sublinear TF ×
+//! IDF, L2-normalized, and stays sparse: it is never built as a dense row.
+//!
+//! Feature names are hashed (64-bit FNV-1a) while scanning so that looking a
+//! feature up allocates nothing; the vocabulary keeps the names for
+//! explanations and the model file, and rejects a hash collision on load.
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::normalize::{Normalized, Normalizer};
+use crate::tokenize::{Tokenizer, TokenizerWorker};
+
+/// Hashes a feature name; FNV-1a is byte-wise, so hashing a name written in
+/// pieces gives the same value as hashing it whole.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    const START: Fnv = Fnv(0xcbf2_9ce4_8422_2325);
+    fn write(mut self, bytes: &[u8]) -> Fnv {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        self
+    }
+}
+
+/// The hash used to look a feature name up.
+pub fn feature_hash(name: &str) -> u64 {
+    Fnv::START.write(name.as_bytes()).0
+}
+
+/// Which features to extract and how many to keep. Unfitted: [`FeatureConfig::fit`]
+/// turns it into a [`Vocabulary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// 1 for word unigrams, 2 to add word bigrams.
+    pub word_ngrams: u8,
+    /// Smallest character n-gram length (0 turns character n-grams off).
+    pub char_ngram_min: u8,
+    /// Largest character n-gram length.
+    pub char_ngram_max: u8,
+    /// Keep features that occur in at least this many training messages.
+    pub min_df: u32,
+    /// Keep at most this many features (the most frequent ones).
+    pub max_features: usize,
+    /// Use 1 + ln(count) instead of the raw count.
+    pub sublinear_tf: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            word_ngrams: 2,
+            char_ngram_min: 2,
+            char_ngram_max: 3,
+            min_df: 1,
+            max_features: 200_000,
+            sublinear_tf: true,
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// Checks that the settings make sense.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the bad setting.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=2).contains(&self.word_ngrams) {
+            return Err(Error::Config(format!("word n-grams must be 1 or 2, got {}", self.word_ngrams)));
+        }
+        if self.char_ngram_min > self.char_ngram_max || self.char_ngram_max > 6 {
+            return Err(Error::Config(format!(
+                "character n-grams must satisfy min <= max <= 6, got {}..{}",
+                self.char_ngram_min, self.char_ngram_max
+            )));
+        }
+        if self.min_df == 0 || self.max_features == 0 {
+            return Err(Error::Config("min_df and max_features must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// Learns the vocabulary from extracted training messages.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for invalid settings; [`Error::Training`] when no
+    /// feature survives `min_df`.
+    pub fn fit(&self, docs: &[DocTerms], names: &FeatureNames) -> Result<Vocabulary> {
+        self.validate()?;
+        let mut df: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
+        for doc in docs {
+            for &(hash, _) in &doc.terms {
+                *df.entry(hash).or_insert(0) += 1;
+            }
+        }
+        let mut kept: Vec<(u64, u32)> =
+            df.into_iter().filter(|&(_, count)| count >= self.min_df).collect();
+        if kept.is_empty() {
+            return Err(Error::Training(format!(
+                "no feature occurs in at least {} training messages",
+                self.min_df
+            )));
+        }
+        // Most frequent first, ties by name, so the cut is deterministic.
+        kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names.get(a.0).cmp(&names.get(b.0))));
+        kept.truncate(self.max_features);
+        // Columns in name order: the model file does not depend on hash order.
+        kept.sort_by(|a, b| names.get(a.0).cmp(&names.get(b.0)));
+        let n_docs = docs.len() as f64;
+        let entries = kept
+            .into_iter()
+            .map(|(hash, count)| {
+                // Smoothed IDF, as if one extra message contained every feature.
+                let idf = ((1.0 + n_docs) / (1.0 + f64::from(count))).ln() + 1.0;
+                (names.get(hash).to_owned(), idf)
+            })
+            .collect();
+        Vocabulary::new(self.clone(), entries)
+    }
+}
+
+/// Feature names seen during extraction, by hash.
+#[derive(Debug, Default, Clone)]
+pub struct FeatureNames {
+    names: HashMap<u64, String, FxBuildHasher>,
+}
+
+impl FeatureNames {
+    /// The name of a hash that was recorded (empty if unknown).
+    pub fn get(&self, hash: u64) -> &str {
+        self.names.get(&hash).map_or("", String::as_str)
+    }
+
+    fn record(&mut self, hash: u64, name: &str) {
+        if !self.names.contains_key(&hash) {
+            self.names.insert(hash, name.to_owned());
+        }
+    }
+
+    /// Adds the names of another set (from another thread).
+    pub fn merge(&mut self, other: FeatureNames) {
+        for (hash, name) in other.names {
+            self.names.entry(hash).or_insert(name);
+        }
+    }
+}
+
+/// One message's distinct features with their counts, sorted by hash.
+#[derive(Debug, Default, Clone)]
+pub struct DocTerms {
+    /// (feature hash, count) pairs.
+    pub terms: Vec<(u64, u32)>,
+}
+
+/// Turns text into feature hashes: normalization, tokenization and n-grams,
+/// with every buffer reused between messages. One per thread.
+pub struct Extractor {
+    normalizer: Normalizer,
+    worker: TokenizerWorker,
+    normalized: Normalized,
+    key: String,
+    previous_token: String,
+    hashes: Vec<u64>,
+}
+
+impl Extractor {
+    /// A new extractor using the shared tokenizer.
+    ///
+    /// # Errors
+    /// Fails if the dictionary cannot be loaded.
+    pub fn new() -> Result<Self> {
+        Ok(Extractor {
+            normalizer: Normalizer::new(),
+            worker: Tokenizer::shared()?.worker(),
+            normalized: Normalized::new(),
+            key: String::new(),
+            previous_token: String::new(),
+            hashes: Vec::new(),
+        })
+    }
+
+    /// The normalized text of the last message processed.
+    pub fn normalized(&self) -> &Normalized {
+        &self.normalized
+    }
+
+    /// Calls `each(hash, name)` for every feature occurrence in `text`.
+    ///
+    /// # Errors
+    /// Fails if the tokenizer fails.
+    pub fn for_each_feature(
+        &mut self,
+        text: &str,
+        config: &FeatureConfig,
+        mut each: impl FnMut(u64, &str),
+    ) -> Result<()> {
+        let Extractor { normalizer, worker, normalized, key, previous_token, .. } = self;
+        normalizer.normalize_into(text, normalized);
+        for entity in normalized.entities() {
+            each(feature_hash(entity), entity);
+        }
+        previous_token.clear();
+        let bigrams = config.word_ngrams >= 2;
+        worker.for_each_token(&normalized.text, |token| {
+            key.clear();
+            key.push_str("w:");
+            key.push_str(token);
+            each(feature_hash(key), key);
+            if bigrams {
+                if !previous_token.is_empty() {
+                    key.clear();
+                    key.push_str("b:");
+                    key.push_str(previous_token);
+                    key.push(' ');
+                    key.push_str(token);
+                    each(feature_hash(key), key);
+                }
+                previous_token.clear();
+                previous_token.push_str(token);
+            }
+        })?;
+        if config.char_ngram_min > 0 {
+            char_ngrams(&normalized.text, config, key, &mut each);
+        }
+        Ok(())
+    }
+
+    /// Extracts `text` into distinct (hash, count) pairs, recording names.
+    ///
+    /// # Errors
+    /// Fails if the tokenizer fails.
+    pub fn doc_terms(
+        &mut self,
+        text: &str,
+        config: &FeatureConfig,
+        names: &mut FeatureNames,
+    ) -> Result<DocTerms> {
+        let mut hashes = std::mem::take(&mut self.hashes);
+        hashes.clear();
+        self.for_each_feature(text, config, |hash, name| {
+            names.record(hash, name);
+            hashes.push(hash);
+        })?;
+        let terms = count_sorted(&mut hashes);
+        self.hashes = hashes;
+        Ok(DocTerms { terms })
+    }
+
+    /// The sparse TF-IDF vector of `text` under `vocabulary`, written to `row`.
+    ///
+    /// # Errors
+    /// Fails if the tokenizer fails.
+    pub fn vectorize_into(
+        &mut self,
+        text: &str,
+        vocabulary: &Vocabulary,
+        row: &mut SparseRow,
+    ) -> Result<()> {
+        row.clear();
+        let mut hashes = std::mem::take(&mut self.hashes);
+        hashes.clear();
+        let result = self.for_each_feature(text, &vocabulary.config, |hash, _| {
+            if let Some(&column) = vocabulary.index.get(&hash) {
+                hashes.push(u64::from(column));
+            }
+        });
+        row.total_features = 0;
+        let terms = count_sorted(&mut hashes);
+        row.fill(&terms, vocabulary);
+        self.hashes = hashes;
+        result
+    }
+}
+
+/// Every character n-gram of `text` with lengths in the configured range.
+/// Spaces stand for removed entities and word breaks; n-grams made only of
+/// spaces are skipped.
+fn char_ngrams(text: &str, config: &FeatureConfig, key: &mut String, each: &mut impl FnMut(u64, &str)) {
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    let chars = bounds.len() - 1;
+    for n in usize::from(config.char_ngram_min)..=usize::from(config.char_ngram_max) {
+        for start in 0..chars.saturating_sub(n - 1) {
+            let gram = &text[bounds[start]..bounds[start + n]];
+            if gram.trim().is_empty() {
+                continue;
+            }
+            key.clear();
+            key.push_str("c:");
+            key.push_str(gram);
+            each(feature_hash(key), key);
+        }
+    }
+}
+
+/// Sorts `values` and returns (value, count) pairs.
+fn count_sorted(values: &mut [u64]) -> Vec<(u64, u32)> {
+    values.sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::with_capacity(values.len());
+    for &v in values.iter() {
+        match out.last_mut() {
+            Some((last, count)) if *last == v => *count += 1,
+            _ => out.push((v, 1)),
+        }
+    }
+    out
+}
+
+/// The fitted vocabulary: feature names, their columns and IDF weights.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    config: FeatureConfig,
+    names: Vec<String>,
+    idf: Vec<f64>,
+    index: HashMap<u64, u32, FxBuildHasher>,
+}
+
+impl Vocabulary {
+    /// Builds a vocabulary from (name, idf) pairs in column order.
+    ///
+    /// # Errors
+    /// [`Error::Config`] if two names hash alike or a value is not finite.
+    pub fn new(config: FeatureConfig, entries: Vec<(String, f64)>) -> Result<Self> {
+        let mut index = HashMap::with_capacity_and_hasher(entries.len(), FxBuildHasher);
+        let mut names = Vec::with_capacity(entries.len());
+        let mut idf = Vec::with_capacity(entries.len());
+        for (column, (name, weight)) in entries.into_iter().enumerate() {
+            if !weight.is_finite() || weight <= 0.0 {
+                return Err(Error::Config(format!("feature {name:?} has invalid IDF {weight}")));
+            }
+            let column = u32::try_from(column)
+                .map_err(|_| Error::Config("more than 2^32 features".into()))?;
+            if index.insert(feature_hash(&name), column).is_some() {
+                return Err(Error::Config(format!("feature {name:?} is duplicated or collides")));
+            }
+            names.push(name);
+            idf.push(weight);
+        }
+        Ok(Vocabulary { config, names, idf, index })
+    }
+
+    /// The extraction settings this vocabulary was fitted with.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// Number of features (columns).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True if there are no features.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Name of a column.
+    pub fn name(&self, column: usize) -> &str {
+        &self.names[column]
+    }
+
+    /// All names in column order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// IDF weight of every column.
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+
+    /// The vector for already extracted terms (used in training).
+    pub fn vectorize_terms(&self, doc: &DocTerms, row: &mut SparseRow) {
+        row.clear();
+        let mut columns: Vec<(u64, u32)> = doc
+            .terms
+            .iter()
+            .filter_map(|&(hash, count)| self.index.get(&hash).map(|&c| (u64::from(c), count)))
+            .collect();
+        columns.sort_unstable();
+        row.fill(&columns, self);
+    }
+}
+
+/// A sparse feature vector: sorted column indices and values.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SparseRow {
+    /// Column indices, ascending.
+    pub columns: Vec<u32>,
+    /// Values, L2-normalized.
+    pub values: Vec<f64>,
+    /// How many feature occurrences were known to the vocabulary.
+    pub total_features: u32,
+}
+
+impl SparseRow {
+    /// An empty row.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn clear(&mut self) {
+        self.columns.clear();
+        self.values.clear();
+        self.total_features = 0;
+    }
+
+    /// Fills from sorted (column, count) pairs: TF × IDF, then L2 norm.
+    fn fill(&mut self, columns: &[(u64, u32)], vocabulary: &Vocabulary) {
+        let sublinear = vocabulary.config.sublinear_tf;
+        let mut norm = 0.0;
+        for &(column, count) in columns {
+            let column = column as usize;
+            let tf = if sublinear { 1.0 + f64::from(count).ln() } else { f64::from(count) };
+            let value = tf * vocabulary.idf[column];
+            norm += value * value;
+            self.columns.push(column as u32);
+            self.values.push(value);
+            self.total_features += count;
+        }
+        if norm > 0.0 {
+            let norm = norm.sqrt();
+            self.values.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+
+    /// Dot product with a dense weight vector.
+    pub fn dot(&self, weights: &[f64]) -> f64 {
+        self.columns.iter().zip(&self.values).map(|(&c, &v)| weights[c as usize] * v).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(texts: &[&str], config: &FeatureConfig) -> (Vec<DocTerms>, FeatureNames) {
+        let mut extractor = Extractor::new().unwrap();
+        let mut names = FeatureNames::default();
+        let docs = texts.iter().map(|t| extractor.doc_terms(t, config, &mut names).unwrap()).collect();
+        (docs, names)
+    }
+
+    #[test]
+    fn hashing_in_pieces_equals_hashing_whole() {
+        assert_eq!(Fnv::START.write(b"w:").write("会員".as_bytes()).0, feature_hash("w:会員"));
+    }
+
+    #[test]
+    fn words_bigrams_chars_and_entities_are_named() {
+        let config = FeatureConfig { char_ngram_min: 2, char_ngram_max: 2, ..Default::default() };
+        let (docs, names) = extract(&["未納金 https://bit.ly/x"], &config);
+        let got: Vec<&str> = docs[0].terms.iter().map(|&(h, _)| names.get(h)).collect();
+        for want in ["w:未", "w:納金", "b:未 納金", "c:未納", "c:納金", "<url>", "url:shortener"] {
+            assert!(got.contains(&want), "missing {want} in {got:?}");
+        }
+    }
+
+    #[test]
+    fn min_df_and_max_features_bound_the_vocabulary() {
+        let config = FeatureConfig { word_ngrams: 1, char_ngram_min: 0, char_ngram_max: 0, min_df: 2, ..Default::default() };
+        let (docs, names) = extract(&["犬 と 猫", "犬 と 鳥", "犬 だ"], &config);
+        let vocab = config.fit(&docs, &names).unwrap();
+        assert_eq!(vocab.names(), ["w:と", "w:犬"]);
+        let capped = FeatureConfig { max_features: 1, ..config.clone() };
+        let vocab = capped.fit(&docs, &names).unwrap();
+        assert_eq!(vocab.names(), ["w:犬"], "the most frequent feature is kept");
+        let strict = FeatureConfig { min_df: 4, ..config };
+        assert!(strict.fit(&docs, &names).is_err());
+    }
+
+    #[test]
+    fn vectors_are_l2_normalized_and_match_between_paths() {
+        let config = FeatureConfig::default();
+        let texts = ["会員登録の未納金", "未納金のお知らせ", "荷物届いた?"];
+        let (docs, names) = extract(&texts, &FeatureConfig { min_df: 1, ..config.clone() });
+        let vocab = FeatureConfig { min_df: 1, ..config }.fit(&docs, &names).unwrap();
+        let mut extractor = Extractor::new().unwrap();
+        for (text, doc) in texts.iter().zip(&docs) {
+            let mut from_text = SparseRow::new();
+            extractor.vectorize_into(text, &vocab, &mut from_text).unwrap();
+            let mut from_terms = SparseRow::new();
+            vocab.vectorize_terms(doc, &mut from_terms);
+            assert_eq!(from_text, from_terms);
+            let norm: f64 = from_text.values.iter().map(|v| v * v).sum();
+            assert!((norm - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn unknown_text_gives_an_empty_row() {
+        let config = FeatureConfig { min_df: 1, ..Default::default() };
+        let (docs, names) = extract(&["犬"], &config);
+        let vocab = config.fit(&docs, &names).unwrap();
+        let mut row = SparseRow::new();
+        Extractor::new().unwrap().vectorize_into("zzz", &vocab, &mut row).unwrap();
+        assert!(row.columns.is_empty());
+        assert_eq!(row.total_features, 0);
+    }
+}

@@ -1,0 +1,540 @@
+//! Stage 5: reading messages and writing results.
+//!
+//! Input is CSV with a header (or plain text, one message per line), in
+//! UTF-8 with or without a byte-order mark, or CP932 (Shift_JIS as Excel
+//! writes it) when asked. The encoding is never guessed: bytes that are
+//! invalid in the declared encoding stop the run with the file, the line and
+//! a hint to try the other encoding. CSV is parsed on raw bytes (CP932 trail
+//! bytes never collide with `,`, `"` or line breaks) and each field is then
+//! decoded, so line numbers stay exact.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::error::{Error, Location, Result};
+
+/// Character encoding of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    Utf8,
+    /// CP932 / Windows-31J (Shift_JIS with Microsoft extensions).
+    Cp932,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "cp932" | "shift-jis" | "sjis" | "windows-31j" | "ms932" => Ok(Encoding::Cp932),
+            other => Err(format!("unknown encoding {other:?} (utf-8 or cp932)")),
+        }
+    }
+}
+
+impl Encoding {
+    fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Cp932 => "CP932",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "if the file comes from Excel, try --encoding cp932",
+            Encoding::Cp932 => "if the file is UTF-8, drop --encoding cp932",
+        }
+    }
+
+    /// Decodes one field; `Err` means invalid bytes.
+    pub fn decode<'a>(self, bytes: &'a [u8], at: impl FnOnce() -> Location) -> Result<Cow<'a, str>> {
+        let decoded = match self {
+            Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
+            Encoding::Cp932 => {
+                encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes)
+            }
+        };
+        decoded.ok_or_else(|| Error::Encoding { at: at(), encoding: self.name(), hint: self.hint() })
+    }
+}
+
+/// Display name for a path, `-` meaning stdin.
+pub fn display_path(path: Option<&Path>) -> PathBuf {
+    match path {
+        None => PathBuf::from("<stdin>"),
+        Some(p) if p == Path::new("-") => PathBuf::from("<stdin>"),
+        Some(p) => p.to_path_buf(),
+    }
+}
+
+/// Opens a file, or stdin for `None` / `-`, skipping a UTF-8 byte-order mark.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn open_input(path: Option<&Path>) -> Result<Box<dyn BufRead + Send>> {
+    let name = display_path(path);
+    let mut reader: Box<dyn BufRead + Send> = match path {
+        Some(p) if p != Path::new("-") => {
+            Box::new(BufReader::with_capacity(1 << 16, File::open(p).map_err(|e| Error::io(p, e))?))
+        }
+        _ => Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
+    };
+    // A BOM only ever appears at the very start.
+    let head = reader.fill_buf().map_err(|e| Error::io(&name, e))?;
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+/// Tracks whether a `"` is left open, to report an unclosed quote at the
+/// end of input (the CSV parser silently ends the field there).
+struct QuoteParity<R> {
+    inner: R,
+    open: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for QuoteParity<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let quotes = buf[..n].iter().filter(|&&b| b == b'"').count();
+        if quotes % 2 == 1 {
+            self.open.set(!self.open.get());
+        }
+        Ok(n)
+    }
+}
+
+/// A CSV reader that yields decoded rows with their line numbers.
+pub struct CsvRows {
+    reader: csv::Reader<QuoteParity<Box<dyn BufRead + Send>>>,
+    quote_open: Rc<Cell<bool>>,
+    record: csv::ByteRecord,
+    encoding: Encoding,
+    path: PathBuf,
+    headers: Vec<String>,
+    last_line: u64,
+}
+
+/// A problem with one row that `predict` can report and move past.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowProblem {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// One row as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    /// A well-formed row: its line and fields (as many as the header).
+    Fields {
+        /// 1-based line where the row starts.
+        line: u64,
+        /// Decoded fields.
+        fields: Vec<String>,
+    },
+    /// A malformed row: the fields that could be read, padded or cut to the
+    /// header's width, and the reason.
+    Malformed {
+        /// Fields as far as they could be read.
+        fields: Vec<String>,
+        /// What is wrong, and where.
+        problem: RowProblem,
+    },
+}
+
+impl CsvRows {
+    /// Opens `path` (or stdin) and reads the header.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Empty`] for a file without a header,
+    /// [`Error::Encoding`] or [`Error::Csv`] for a bad header.
+    pub fn open(path: Option<&Path>, encoding: Encoding, delimiter: u8) -> Result<Self> {
+        let input = open_input(path)?;
+        Self::from_reader(input, display_path(path), encoding, delimiter)
+    }
+
+    /// Reads CSV from any reader; `path` is used in messages.
+    ///
+    /// # Errors
+    /// As [`CsvRows::open`].
+    pub fn from_reader(
+        input: Box<dyn BufRead + Send>,
+        path: PathBuf,
+        encoding: Encoding,
+        delimiter: u8,
+    ) -> Result<Self> {
+        let quote_open = Rc::new(Cell::new(false));
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(QuoteParity { inner: input, open: quote_open.clone() });
+        let mut rows = CsvRows {
+            reader,
+            quote_open,
+            record: csv::ByteRecord::new(),
+            encoding,
+            path,
+            headers: Vec::new(),
+            last_line: 0,
+        };
+        let got_header = rows.read_record()?;
+        if !got_header || rows.record.iter().all(|f| f.is_empty()) && rows.record.len() <= 1 {
+            return Err(Error::Empty { at: Location::new(&rows.path, None) });
+        }
+        let line = rows.last_line;
+        let headers: Result<Vec<String>> = rows
+            .record
+            .iter()
+            .map(|f| rows.encoding.decode(f, || Location::new(&rows.path, Some(line))).map(|s| s.trim().to_owned()))
+            .collect();
+        rows.headers = headers?;
+        Ok(rows)
+    }
+
+    fn read_record(&mut self) -> Result<bool> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(more) => {
+                self.last_line = self.record.position().map_or(self.last_line + 1, |p| p.line());
+                Ok(more)
+            }
+            Err(err) => {
+                let line = err.position().map(|p| p.line()).unwrap_or(self.last_line + 1);
+                match err.into_kind() {
+                    csv::ErrorKind::Io(e) => Err(Error::io(&self.path, e)),
+                    other => Err(Error::Csv {
+                        at: Location::new(&self.path, Some(line)),
+                        reason: format!("{other:?}"),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Column names from the header.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The file's display name.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Index of a column, or an error listing the columns.
+    ///
+    /// # Errors
+    /// [`Error::MissingColumn`].
+    pub fn column(&self, name: &str) -> Result<usize> {
+        self.headers.iter().position(|h| h == name).ok_or_else(|| Error::MissingColumn {
+            at: Location::new(&self.path, Some(1)),
+            column: name.to_owned(),
+            found: self.headers.join(", "),
+        })
+    }
+
+    /// Reads the next row. Encoding errors are fatal; a wrong number of
+    /// fields or an unclosed quote gives [`Row::Malformed`].
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Encoding`], [`Error::Csv`].
+    pub fn next_row(&mut self) -> Result<Option<Row>> {
+        if !self.read_record()? {
+            return Ok(None);
+        }
+        let line = self.last_line;
+        let mut fields = Vec::with_capacity(self.headers.len());
+        for field in self.record.iter() {
+            let text = self.encoding.decode(field, || Location::new(&self.path, Some(line)))?;
+            fields.push(text.into_owned());
+        }
+        let width = self.headers.len();
+        // A blank line in a one-column file is an empty message, not a bad row.
+        if width == 1 && fields.is_empty() {
+            fields.push(String::new());
+        }
+        let at_end = self.reader.is_done();
+        let problem = if at_end && self.quote_open.get() {
+            Some(format!("a quoted field starting on line {line} is never closed"))
+        } else if fields.len() != width {
+            Some(format!("expected {width} fields, found {}", fields.len()))
+        } else {
+            None
+        };
+        Ok(Some(match problem {
+            None => Row::Fields { line, fields },
+            Some(reason) => {
+                fields.resize(width, String::new());
+                Row::Malformed { fields, problem: RowProblem { line, reason } }
+            }
+        }))
+    }
+}
+
+/// Reads plain text, one message per line.
+pub struct LineRows {
+    input: Box<dyn BufRead + Send>,
+    buffer: Vec<u8>,
+    encoding: Encoding,
+    path: PathBuf,
+    line: u64,
+}
+
+impl LineRows {
+    /// Opens `path` (or stdin).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file.
+    pub fn open(path: Option<&Path>, encoding: Encoding) -> Result<Self> {
+        Ok(LineRows {
+            input: open_input(path)?,
+            buffer: Vec::new(),
+            encoding,
+            path: display_path(path),
+            line: 0,
+        })
+    }
+
+    /// The next line (without its line break) and its number.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::Encoding`].
+    pub fn next_line(&mut self) -> Result<Option<(u64, String)>> {
+        self.buffer.clear();
+        let n = self.input.read_until(b'\n', &mut self.buffer).map_err(|e| Error::io(&self.path, e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
+            self.buffer.pop();
+        }
+        let line = self.line;
+        let text = self.encoding.decode(&self.buffer, || Location::new(&self.path, Some(line)))?;
+        Ok(Some((line, text.into_owned())))
+    }
+}
+
+/// Options for reading a labeled CSV.
+#[derive(Debug, Clone)]
+pub struct LabeledCsvOptions {
+    /// Column holding the message.
+    pub text_column: String,
+    /// Column holding the label.
+    pub label_column: String,
+    /// Optional column holding a group (for grouped cross-validation).
+    pub group_column: Option<String>,
+    /// Optional column holding a category (for per-category metrics).
+    pub category_column: Option<String>,
+    /// Encoding of the file.
+    pub encoding: Encoding,
+}
+
+impl Default for LabeledCsvOptions {
+    fn default() -> Self {
+        LabeledCsvOptions {
+            text_column: "text".into(),
+            label_column: "label".into(),
+            group_column: None,
+            category_column: None,
+            encoding: Encoding::Utf8,
+        }
+    }
+}
+
+/// A labeled data set read into memory.
+#[derive(Debug, Clone, Default)]
+pub struct LabeledData {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Messages.
+    pub texts: Vec<String>,
+    /// Labels, as written.
+    pub labels: Vec<String>,
+    /// Group of each row, when a group column was named.
+    pub groups: Option<Vec<String>>,
+    /// Category of each row, when a category column was named (or present).
+    pub categories: Option<Vec<String>>,
+    /// Line where each row starts.
+    pub lines: Vec<u64>,
+}
+
+impl LabeledData {
+    /// Rows per label, sorted by label.
+    pub fn label_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for label in &self.labels {
+            *counts.entry(label.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Checks that there are exactly two labels and that `positive` is one
+    /// of them; returns the negative label.
+    ///
+    /// # Errors
+    /// [`Error::Labels`] listing the labels found with their counts.
+    pub fn check_two_classes(&self, positive: &str) -> Result<String> {
+        let counts = self.label_counts();
+        let listing = counts.iter().map(|(l, n)| format!("{l:?} ({n})")).collect::<Vec<_>>().join(", ");
+        let at = Location::new(&self.path, None);
+        if counts.len() != 2 {
+            return Err(Error::Labels {
+                at,
+                reason: format!("need exactly two labels, found {}: {listing}", counts.len()),
+            });
+        }
+        if !counts.contains_key(positive) {
+            return Err(Error::Labels {
+                at,
+                reason: format!("positive label {positive:?} not found; labels are {listing}"),
+            });
+        }
+        Ok(counts.into_keys().find(|l| l != positive).expect("two labels"))
+    }
+}
+
+/// Reads a whole labeled CSV, stopping at the first malformed row.
+///
+/// # Errors
+/// Missing file or column, malformed row, empty label, bad encoding, or no rows.
+pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<LabeledData> {
+    let mut rows = CsvRows::open(Some(path), options.encoding, b',')?;
+    let text = rows.column(&options.text_column)?;
+    let label = rows.column(&options.label_column)?;
+    let group = options.group_column.as_deref().map(|g| rows.column(g)).transpose()?;
+    let category = match options.category_column.as_deref() {
+        Some(c) => Some(rows.column(c)?),
+        None => rows.headers().iter().position(|h| h == "category"),
+    };
+    let mut data = LabeledData {
+        path: display_path(Some(path)),
+        groups: group.map(|_| Vec::new()),
+        categories: category.map(|_| Vec::new()),
+        ..Default::default()
+    };
+    while let Some(row) = rows.next_row()? {
+        let (line, mut fields) = match row {
+            Row::Fields { line, fields } => (line, fields),
+            Row::Malformed { problem, .. } => {
+                return Err(Error::Csv {
+                    at: Location::new(&data.path, Some(problem.line)),
+                    reason: problem.reason,
+                });
+            }
+        };
+        let label_value = fields[label].trim().to_owned();
+        if label_value.is_empty() {
+            return Err(Error::EmptyLabel { at: Location::new(&data.path, Some(line)) });
+        }
+        if let (Some(groups), Some(g)) = (data.groups.as_mut(), group) {
+            groups.push(std::mem::take(&mut fields[g]));
+        }
+        if let (Some(categories), Some(c)) = (data.categories.as_mut(), category) {
+            categories.push(fields[c].clone());
+        }
+        data.texts.push(std::mem::take(&mut fields[text]));
+        data.labels.push(label_value);
+        data.lines.push(line);
+    }
+    if data.texts.is_empty() {
+        return Err(Error::Empty { at: Location::new(&data.path, None) });
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn rows_of(bytes: &[u8], encoding: Encoding) -> Result<(Vec<String>, Vec<Row>)> {
+        let input: Box<dyn BufRead + Send> = Box::new(Cursor::new(bytes.to_vec()));
+        let mut rows = CsvRows::from_reader(input, "t.csv".into(), encoding, b',')?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next_row()? {
+            out.push(row);
+        }
+        Ok((rows.headers().to_vec(), out))
+    }
+
+    #[test]
+    fn reads_rows_with_line_numbers_including_multiline_fields() {
+        let (headers, rows) = rows_of(b"id,text\n1,\"a\nb\"\n2,c\n", Encoding::Utf8).unwrap();
+        assert_eq!(headers, ["id", "text"]);
+        assert_eq!(rows[0], Row::Fields { line: 2, fields: vec!["1".into(), "a\nb".into()] });
+        assert_eq!(rows[1], Row::Fields { line: 4, fields: vec!["2".into(), "c".into()] });
+    }
+
+    #[test]
+    fn wrong_field_count_is_a_malformed_row() {
+        let (_, rows) = rows_of(b"id,text\n1,a,extra\n2,b\n", Encoding::Utf8).unwrap();
+        match &rows[0] {
+            Row::Malformed { problem, fields } => {
+                assert_eq!(problem.line, 2);
+                assert!(problem.reason.contains("expected 2 fields, found 3"));
+                assert_eq!(fields.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(rows[1], Row::Fields { line: 3, .. }));
+    }
+
+    #[test]
+    fn unclosed_quote_at_end_is_reported() {
+        let (_, rows) = rows_of(b"id,text\n1,ok\n2,\"never closed\n3,x\n", Encoding::Utf8).unwrap();
+        match rows.last().unwrap() {
+            Row::Malformed { problem, .. } => assert!(problem.reason.contains("never closed"), "{problem:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn utf8_bom_is_skipped() {
+        let input: Box<dyn BufRead + Send> = Box::new(Cursor::new(b"\xEF\xBB\xBFtext\nhi\n".to_vec()));
+        let mut reader = input;
+        let head = reader.fill_buf().unwrap();
+        assert!(head.starts_with(b"\xEF\xBB\xBF"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bom.csv");
+        std::fs::write(&path, b"\xEF\xBB\xBFtext\nhi\n").unwrap();
+        let rows = CsvRows::open(Some(&path), Encoding::Utf8, b',').unwrap();
+        assert_eq!(rows.headers(), ["text"]);
+    }
+
+    #[test]
+    fn cp932_decodes_and_invalid_utf8_names_the_line() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("text\n未納金①\n");
+        let (_, rows) = rows_of(&sjis, Encoding::Cp932).unwrap();
+        assert_eq!(rows[0], Row::Fields { line: 2, fields: vec!["未納金①".into()] });
+        let err = rows_of(&sjis, Encoding::Utf8).unwrap_err().to_string();
+        assert!(err.contains("t.csv:2") && err.contains("--encoding cp932"), "{err}");
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert!(matches!(rows_of(b"", Encoding::Utf8), Err(Error::Empty { .. })));
+    }
+
+    #[test]
+    fn two_class_check_lists_labels() {
+        let data = LabeledData {
+            path: "d.csv".into(),
+            labels: vec!["scam".into(), "ham".into(), "spam".into()],
+            ..Default::default()
+        };
+        let err = data.check_two_classes("scam").unwrap_err().to_string();
+        assert!(err.contains("\"ham\" (1)") && err.contains("found 3"), "{err}");
+    }
+}

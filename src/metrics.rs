@@ -1,0 +1,348 @@
+//! Stage 6: accuracy metrics for the positive class.
+//!
+//! Everything here works on (true label, P(positive)) pairs. Threshold
+//! metrics use "positive when p ≥ threshold". Ranking metrics (ROC-AUC,
+//! average precision, recall at a false-positive rate) treat tied scores as
+//! one step, so their value does not depend on the order of tied rows.
+
+use serde::Serialize;
+
+/// Counts at one threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Confusion {
+    /// True positives.
+    pub tp: usize,
+    /// False positives.
+    pub fp: usize,
+    /// True negatives.
+    pub tn: usize,
+    /// False negatives.
+    pub fn_: usize,
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den == 0.0 { 0.0 } else { num / den }
+}
+
+impl Confusion {
+    /// Counts for `scores` against `truth` at `threshold`.
+    pub fn at(truth: &[bool], scores: &[f64], threshold: f64) -> Confusion {
+        let mut c = Confusion::default();
+        for (&t, &s) in truth.iter().zip(scores) {
+            match (t, s >= threshold) {
+                (true, true) => c.tp += 1,
+                (false, true) => c.fp += 1,
+                (false, false) => c.tn += 1,
+                (true, false) => c.fn_ += 1,
+            }
+        }
+        c
+    }
+
+    /// All rows.
+    pub fn total(&self) -> usize {
+        self.tp + self.fp + self.tn + self.fn_
+    }
+
+    /// (TP + TN) / all.
+    pub fn accuracy(&self) -> f64 {
+        ratio((self.tp + self.tn) as f64, self.total() as f64)
+    }
+
+    /// TP / (TP + FP); 0 when nothing is predicted positive.
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp as f64, (self.tp + self.fp) as f64)
+    }
+
+    /// TP / (TP + FN).
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp as f64, (self.tp + self.fn_) as f64)
+    }
+
+    /// FP / (FP + TN).
+    pub fn false_positive_rate(&self) -> f64 {
+        ratio(self.fp as f64, (self.fp + self.tn) as f64)
+    }
+
+    /// Harmonic mean of precision and recall.
+    pub fn f1(&self) -> f64 {
+        ratio(2.0 * self.tp as f64, (2 * self.tp + self.fp + self.fn_) as f64)
+    }
+
+    /// Matthews correlation coefficient; 0 when undefined.
+    pub fn mcc(&self) -> f64 {
+        let (tp, fp, tn, fn_) = (self.tp as f64, self.fp as f64, self.tn as f64, self.fn_ as f64);
+        let den = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)).sqrt();
+        ratio(tp * tn - fp * fn_, den)
+    }
+
+    /// [[TN, FP], [FN, TP]].
+    pub fn matrix(&self) -> [[usize; 2]; 2] {
+        [[self.tn, self.fp], [self.fn_, self.tp]]
+    }
+}
+
+/// One point of the ROC curve (and of the precision–recall curve).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// Scores ≥ this are positive.
+    pub threshold: f64,
+    /// False-positive rate.
+    pub fpr: f64,
+    /// True-positive rate (recall).
+    pub tpr: f64,
+    /// Precision.
+    pub precision: f64,
+}
+
+/// The ROC curve from the strictest threshold to the loosest, one point per
+/// distinct score, starting at (0, 0).
+pub fn roc_curve(truth: &[bool], scores: &[f64]) -> Vec<CurvePoint> {
+    let positives = truth.iter().filter(|&&t| t).count() as f64;
+    let negatives = truth.len() as f64 - positives;
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut points = vec![CurvePoint { threshold: f64::INFINITY, fpr: 0.0, tpr: 0.0, precision: 1.0 }];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut i = 0;
+    while i < order.len() {
+        let score = scores[order[i]];
+        // Tied scores move together: one step, possibly diagonal.
+        while i < order.len() && scores[order[i]] == score {
+            if truth[order[i]] { tp += 1.0 } else { fp += 1.0 }
+            i += 1;
+        }
+        points.push(CurvePoint {
+            threshold: score,
+            fpr: ratio(fp, negatives),
+            tpr: ratio(tp, positives),
+            precision: ratio(tp, tp + fp),
+        });
+    }
+    points
+}
+
+/// Area under the ROC curve (trapezoids, so ties count one half).
+pub fn roc_auc(truth: &[bool], scores: &[f64]) -> f64 {
+    let curve = roc_curve(truth, scores);
+    curve.windows(2).map(|w| (w[1].fpr - w[0].fpr) * (w[1].tpr + w[0].tpr) / 2.0).sum()
+}
+
+/// Average precision: Σ (recallₖ − recallₖ₋₁) · precisionₖ over thresholds.
+pub fn average_precision(truth: &[bool], scores: &[f64]) -> f64 {
+    let curve = roc_curve(truth, scores);
+    curve.windows(2).map(|w| (w[1].tpr - w[0].tpr) * w[1].precision).sum()
+}
+
+/// The highest recall whose false-positive rate stays at or below `max_fpr`.
+pub fn recall_at_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> f64 {
+    roc_curve(truth, scores)
+        .iter()
+        .filter(|p| p.fpr <= max_fpr + 1e-12)
+        .map(|p| p.tpr)
+        .fold(0.0, f64::max)
+}
+
+/// The lowest threshold (most recall) whose false-positive rate is at most
+/// `max_fpr`; `None` if even the strictest distinct score breaks it.
+pub fn threshold_for_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> Option<f64> {
+    roc_curve(truth, scores)
+        .iter()
+        .skip(1)
+        .filter(|p| p.fpr <= max_fpr + 1e-12)
+        .map(|p| p.threshold)
+        .fold(None, |best: Option<f64>, t| Some(best.map_or(t, |b| b.min(t))))
+}
+
+/// The lowest threshold whose precision is at least `min_precision`.
+pub fn threshold_for_precision(truth: &[bool], scores: &[f64], min_precision: f64) -> Option<f64> {
+    roc_curve(truth, scores)
+        .iter()
+        .skip(1)
+        .filter(|p| p.precision >= min_precision - 1e-12)
+        .map(|p| p.threshold)
+        .fold(None, |best: Option<f64>, t| Some(best.map_or(t, |b| b.min(t))))
+}
+
+/// Mean squared error of the probabilities.
+pub fn brier_score(truth: &[bool], scores: &[f64]) -> f64 {
+    let sum: f64 =
+        truth.iter().zip(scores).map(|(&t, &s)| (s - if t { 1.0 } else { 0.0 }).powi(2)).sum();
+    ratio(sum, truth.len() as f64)
+}
+
+/// One bin of a reliability table.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReliabilityBin {
+    /// Lower edge of the bin.
+    pub low: f64,
+    /// Upper edge of the bin.
+    pub high: f64,
+    /// Rows whose probability falls in the bin.
+    pub rows: usize,
+    /// Mean predicted probability in the bin.
+    pub mean_predicted: f64,
+    /// Share of positives in the bin.
+    pub observed: f64,
+}
+
+/// Calibration in `bins` equal-width probability bins.
+pub fn reliability(truth: &[bool], scores: &[f64], bins: usize) -> Vec<ReliabilityBin> {
+    let bins = bins.max(1);
+    let mut sums = vec![(0usize, 0.0, 0usize); bins];
+    for (&t, &s) in truth.iter().zip(scores) {
+        let b = ((s * bins as f64) as usize).min(bins - 1);
+        sums[b].0 += 1;
+        sums[b].1 += s;
+        sums[b].2 += usize::from(t);
+    }
+    sums.iter()
+        .enumerate()
+        .map(|(i, &(rows, sum, positives))| ReliabilityBin {
+            low: i as f64 / bins as f64,
+            high: (i + 1) as f64 / bins as f64,
+            rows,
+            mean_predicted: ratio(sum, rows as f64),
+            observed: ratio(positives as f64, rows as f64),
+        })
+        .collect()
+}
+
+/// The headline numbers of an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Rows evaluated.
+    pub rows: usize,
+    /// Threshold used for the threshold metrics.
+    pub threshold: f64,
+    /// Counts at the threshold.
+    pub confusion: Confusion,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// Precision of the positive class.
+    pub precision: f64,
+    /// Recall of the positive class.
+    pub recall: f64,
+    /// F1 of the positive class.
+    pub f1: f64,
+    /// Matthews correlation coefficient.
+    pub mcc: f64,
+    /// Area under the ROC curve.
+    pub roc_auc: f64,
+    /// Average precision (area under the precision–recall curve).
+    pub pr_auc: f64,
+    /// Recall at a false-positive rate of at most 1%.
+    pub recall_at_fpr_1pct: f64,
+    /// Recall at a false-positive rate of at most 0.1%.
+    pub recall_at_fpr_01pct: f64,
+    /// Brier score.
+    pub brier: f64,
+}
+
+impl Summary {
+    /// Computes every headline metric.
+    pub fn compute(truth: &[bool], scores: &[f64], threshold: f64) -> Summary {
+        let confusion = Confusion::at(truth, scores, threshold);
+        Summary {
+            rows: truth.len(),
+            threshold,
+            confusion,
+            accuracy: confusion.accuracy(),
+            precision: confusion.precision(),
+            recall: confusion.recall(),
+            f1: confusion.f1(),
+            mcc: confusion.mcc(),
+            roc_auc: roc_auc(truth, scores),
+            pr_auc: average_precision(truth, scores),
+            recall_at_fpr_1pct: recall_at_fpr(truth, scores, 0.01),
+            recall_at_fpr_01pct: recall_at_fpr(truth, scores, 0.001),
+            brier: brier_score(truth, scores),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn confusion_metrics_by_hand() {
+        // truth:  P P P N N N N ; predicted positive: P P N P N N N
+        let truth = [true, true, true, false, false, false, false];
+        let scores = [0.9, 0.8, 0.3, 0.7, 0.2, 0.1, 0.4];
+        let c = Confusion::at(&truth, &scores, 0.5);
+        assert_eq!(c, Confusion { tp: 2, fp: 1, tn: 3, fn_: 1 });
+        assert!(close(c.precision(), 2.0 / 3.0));
+        assert!(close(c.recall(), 2.0 / 3.0));
+        assert!(close(c.f1(), 2.0 / 3.0));
+        assert!(close(c.accuracy(), 5.0 / 7.0));
+        // (2·3 − 1·1) / sqrt(3·3·4·4) = 5/12
+        assert!(close(c.mcc(), 5.0 / 12.0));
+        assert_eq!(c.matrix(), [[3, 1], [1, 2]]);
+    }
+
+    #[test]
+    fn auc_by_hand_without_ties() {
+        // Pairs (pos, neg): 3 × 4 = 12; pos 0.3 beats only 0.2 and 0.1 → 2;
+        // 0.9 and 0.8 beat all 4 → 8. AUC = 10/12.
+        let truth = [true, true, true, false, false, false, false];
+        let scores = [0.9, 0.8, 0.3, 0.7, 0.2, 0.1, 0.4];
+        assert!(close(roc_auc(&truth, &scores), 10.0 / 12.0));
+    }
+
+    #[test]
+    fn auc_counts_ties_as_one_half() {
+        // One positive and one negative with the same score: AUC 0.5.
+        assert!(close(roc_auc(&[true, false], &[0.5, 0.5]), 0.5));
+        // pos {0.8, 0.5}, neg {0.5, 0.2}: pairs 4; wins: 0.8>0.5, 0.8>0.2, 0.5>0.2,
+        // and one tie (0.5 vs 0.5) = 3.5 / 4.
+        let truth = [true, true, false, false];
+        assert!(close(roc_auc(&truth, &[0.8, 0.5, 0.5, 0.2]), 3.5 / 4.0));
+        // The order of tied rows does not matter.
+        assert!(close(roc_auc(&[false, true, true, false], &[0.5, 0.5, 0.8, 0.2]), 3.5 / 4.0));
+    }
+
+    #[test]
+    fn average_precision_by_hand() {
+        // Ranked: P(0.9) N(0.8) P(0.7) N(0.1). AP = 0.5·1 + 0.5·(2/3).
+        let truth = [true, false, true, false];
+        let ap = average_precision(&truth, &[0.9, 0.8, 0.7, 0.1]);
+        assert!(close(ap, 0.5 + 0.5 * 2.0 / 3.0));
+    }
+
+    #[test]
+    fn recall_and_threshold_at_fpr() {
+        // 10 negatives, so FPR 10% allows one false positive.
+        let mut truth = vec![false; 10];
+        let mut scores: Vec<f64> = (0..10).map(|i| f64::from(i) / 20.0).collect(); // 0 .. 0.45
+        truth.extend([true, true, true]);
+        scores.extend([0.9, 0.4, 0.3]);
+        assert!(close(recall_at_fpr(&truth, &scores, 0.0), 1.0 / 3.0));
+        assert!(close(recall_at_fpr(&truth, &scores, 0.1), 1.0 / 3.0));
+        assert!(close(recall_at_fpr(&truth, &scores, 0.2), 2.0 / 3.0));
+        assert_eq!(threshold_for_fpr(&truth, &scores, 0.2), Some(0.4));
+        assert_eq!(threshold_for_precision(&truth, &scores, 1.0), Some(0.9));
+    }
+
+    #[test]
+    fn brier_and_reliability() {
+        let truth = [true, false];
+        assert!(close(brier_score(&truth, &[0.75, 0.25]), 0.0625));
+        let bins = reliability(&[true, false, true], &[0.95, 0.05, 0.55], 2);
+        assert_eq!(bins[0].rows, 1);
+        assert_eq!(bins[1].rows, 2);
+        assert!(close(bins[1].observed, 1.0));
+        assert!(close(bins[1].mean_predicted, 0.75));
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_divide_by_zero() {
+        let s = Summary::compute(&[], &[], 0.5);
+        assert_eq!(s.f1, 0.0);
+        assert_eq!(Summary::compute(&[true], &[0.9], 0.5).roc_auc, 0.0);
+    }
+}

@@ -1,0 +1,419 @@
+//! Stage 4: the fitted model and scoring.
+//!
+//! A [`Model`] holds everything prediction needs, so that `predict` cannot
+//! drift from `train`: the labels and which one is positive, the decision
+//! threshold, the normalization version and dictionary identity, the
+//! feature settings and vocabulary with IDF weights, the logistic weights
+//! and intercept, and a description of the training run. Scoring never
+//! builds a dense row: a message's logit is the intercept plus the weights
+//! of its (sparse, normalized) features.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::{Extractor, FeatureConfig, SparseRow, Vocabulary};
+use crate::format;
+use crate::normalize::NORMALIZATION_VERSION;
+use crate::solver::FitParams;
+use crate::tokenize::DICTIONARY_ID;
+
+/// The default model, trained from `data/messages.csv` and embedded at build time.
+static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../models/default.jscam");
+
+/// The two labels, and which one the probability refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Labels {
+    /// The label whose probability is reported (for example `scam`).
+    pub positive: String,
+    /// The other label (for example `legit`).
+    pub negative: String,
+}
+
+/// Precision, recall and friends on held-out rows, stored in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOutMetrics {
+    /// Rows held out.
+    pub rows: usize,
+    /// Share of rows held out.
+    pub fraction: f64,
+    /// Positive-class precision.
+    pub precision: f64,
+    /// Positive-class recall.
+    pub recall: f64,
+    /// Positive-class F1.
+    pub f1: f64,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// ROC-AUC.
+    pub roc_auc: f64,
+    /// [[true negatives, false positives], [false negatives, true positives]].
+    pub confusion: [[usize; 2]; 2],
+}
+
+/// What the model was trained on, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Rows used for the final fit.
+    pub rows: usize,
+    /// Rows per label.
+    pub rows_per_label: std::collections::BTreeMap<String, usize>,
+    /// SHA-256 of the (text, label) pairs, in order.
+    pub data_sha256: String,
+    /// Seed of the held-out split and any resampling.
+    pub seed: u64,
+    /// Day of training (UTC, `YYYY-MM-DD`; from `SOURCE_DATE_EPOCH` when set).
+    pub date: String,
+    /// L-BFGS iterations of the final fit.
+    pub iterations: u64,
+    /// Whether the final fit converged before its iteration limit.
+    pub converged: bool,
+    /// How the threshold was chosen.
+    pub threshold_rule: String,
+    /// Metrics on the held-out split, before the final fit on all rows.
+    pub held_out: Option<HeldOutMetrics>,
+}
+
+/// The self-describing header of a model file (stored as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    /// Version of the tool that wrote the file.
+    pub tool_version: String,
+    /// The labels.
+    pub labels: Labels,
+    /// P(positive) at or above which a message gets the positive label.
+    pub threshold: f64,
+    /// Version of the normalization rules.
+    pub normalization_version: u32,
+    /// Identity of the tokenizer dictionary.
+    pub dictionary: String,
+    /// Feature extraction settings.
+    pub features: FeatureConfig,
+    /// Fit hyperparameters.
+    pub fit: FitParams,
+    /// Number of features (columns).
+    pub n_features: usize,
+    /// The training run.
+    pub training: TrainingInfo,
+}
+
+/// A trained classifier.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(crate) header: ModelHeader,
+    pub(crate) vocabulary: Vocabulary,
+    pub(crate) weights: Vec<f64>,
+    pub(crate) intercept: f64,
+}
+
+/// A message's score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    /// w·x + b.
+    pub logit: f64,
+    /// P(positive label) = sigmoid(logit).
+    pub probability: f64,
+    /// Feature occurrences the model knew; 0 means the score is the prior alone.
+    pub known_features: u32,
+}
+
+/// One feature's push on a message's logit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// Feature name (`w:…` word, `b:…` bigram, `c:…` characters, entities).
+    pub feature: String,
+    /// weight × value.
+    pub contribution: f64,
+}
+
+/// Scores messages with per-thread buffers. Create one per thread with [`Model::scorer`].
+pub struct Scorer<'m> {
+    model: &'m Model,
+    extractor: Extractor,
+    row: SparseRow,
+}
+
+impl Scorer<'_> {
+    /// Scores one message.
+    ///
+    /// # Errors
+    /// Fails only if the tokenizer fails.
+    pub fn score(&mut self, text: &str) -> Result<Score> {
+        self.extractor.vectorize_into(text, &self.model.vocabulary, &mut self.row)?;
+        let logit = self.model.intercept + self.row.dot(&self.model.weights);
+        Ok(Score { logit, probability: sigmoid(logit), known_features: self.row.total_features })
+    }
+
+    /// The `k` features that pushed the last scored message most toward the
+    /// positive label and the `k` that pushed it most toward the negative
+    /// one. Together with the intercept, all contributions sum to the logit.
+    pub fn explain_last(&self, k: usize) -> (Vec<Contribution>, Vec<Contribution>) {
+        let mut all: Vec<(f64, usize)> = self
+            .row
+            .columns
+            .iter()
+            .zip(&self.row.values)
+            .map(|(&c, &v)| (self.model.weights[c as usize] * v, c as usize))
+            .collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let named = |&(contribution, column): &(f64, usize)| Contribution {
+            feature: self.model.vocabulary.name(column).to_owned(),
+            contribution,
+        };
+        let toward_positive = all.iter().filter(|c| c.0 > 0.0).take(k).map(named).collect();
+        let toward_negative = all.iter().rev().filter(|c| c.0 < 0.0).take(k).map(named).collect();
+        (toward_positive, toward_negative)
+    }
+
+    /// All contributions of the last scored message (feature, weight × value).
+    pub fn contributions_last(&self) -> Vec<Contribution> {
+        self.row
+            .columns
+            .iter()
+            .zip(&self.row.values)
+            .map(|(&c, &v)| Contribution {
+                feature: self.model.vocabulary.name(c as usize).to_owned(),
+                contribution: self.model.weights[c as usize] * v,
+            })
+            .collect()
+    }
+}
+
+/// sigmoid(t) = 1 / (1 + e^−t), without overflow.
+pub fn sigmoid(t: f64) -> f64 {
+    if t >= 0.0 {
+        1.0 / (1.0 + (-t).exp())
+    } else {
+        let e = t.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl Model {
+    /// Assembles a model; checks that the parts fit together.
+    ///
+    /// # Errors
+    /// [`Error::Config`] if sizes disagree or a number is not finite.
+    pub fn new(
+        header: ModelHeader,
+        vocabulary: Vocabulary,
+        weights: Vec<f64>,
+        intercept: f64,
+    ) -> Result<Self> {
+        if weights.len() != vocabulary.len() || header.n_features != weights.len() {
+            return Err(Error::Config(format!(
+                "{} weights for {} features (header says {})",
+                weights.len(),
+                vocabulary.len(),
+                header.n_features
+            )));
+        }
+        if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
+            return Err(Error::Config("weights must be finite".into()));
+        }
+        if !(0.0..=1.0).contains(&header.threshold) {
+            return Err(Error::Config(format!("threshold {} is outside [0, 1]", header.threshold)));
+        }
+        if header.labels.positive == header.labels.negative {
+            return Err(Error::Config("the two labels must differ".into()));
+        }
+        Ok(Model { header, vocabulary, weights, intercept })
+    }
+
+    /// The default model embedded in the library (trained from `data/messages.csv`).
+    ///
+    /// # Errors
+    /// Fails only if the embedded file is damaged.
+    pub fn embedded_default() -> Result<&'static Model> {
+        static DEFAULT: OnceLock<std::result::Result<Model, String>> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| {
+                Model::from_bytes(DEFAULT_MODEL_BYTES, Path::new("<embedded>"))
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|reason| Error::Model { path: "<embedded>".into(), reason: reason.clone() })
+    }
+
+    /// Loads a model file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if it cannot be read; [`Error::Model`] if it is foreign,
+    /// truncated, corrupted, newer than this tool, or made for another
+    /// normalization or dictionary.
+    pub fn load(path: &Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_bytes(&bytes, path)
+    }
+
+    /// Parses a model from bytes; `path` is only used in error messages.
+    ///
+    /// # Errors
+    /// As [`Model::load`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+        let model = format::decode(bytes).map_err(|reason| Error::Model { path: path.into(), reason })?;
+        let header = &model.header;
+        if header.normalization_version != NORMALIZATION_VERSION {
+            return Err(Error::Model {
+                path: path.into(),
+                reason: format!(
+                    "made with normalization version {}, this tool uses {}; retrain the model",
+                    header.normalization_version, NORMALIZATION_VERSION
+                ),
+            });
+        }
+        if header.dictionary != DICTIONARY_ID {
+            return Err(Error::Model {
+                path: path.into(),
+                reason: format!(
+                    "made with dictionary {:?}, this tool uses {:?}; retrain the model",
+                    header.dictionary, DICTIONARY_ID
+                ),
+            });
+        }
+        Ok(model)
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        format::encode(self)
+    }
+
+    /// Writes the model atomically: a temporary file in the same directory,
+    /// then a rename, so a crash never leaves a half-written model.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if writing or renaming fails.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(&self.to_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            Error::io(path, e)
+        })
+    }
+
+    /// The header (labels, threshold, training description, …).
+    pub fn header(&self) -> &ModelHeader {
+        &self.header
+    }
+
+    /// The vocabulary.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// The weights, one per feature column.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// The intercept.
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// The stored decision threshold on P(positive).
+    pub fn threshold(&self) -> f64 {
+        self.header.threshold
+    }
+
+    /// The positive label.
+    pub fn positive_label(&self) -> &str {
+        &self.header.labels.positive
+    }
+
+    /// The negative label.
+    pub fn negative_label(&self) -> &str {
+        &self.header.labels.negative
+    }
+
+    /// A scorer with its own buffers; make one per thread.
+    ///
+    /// # Errors
+    /// Fails if the dictionary cannot be loaded.
+    pub fn scorer(&self) -> Result<Scorer<'_>> {
+        Ok(Scorer { model: self, extractor: Extractor::new()?, row: SparseRow::new() })
+    }
+
+    /// Scores one message (convenient; creates a scorer each call).
+    ///
+    /// # Errors
+    /// Fails only if the tokenizer fails.
+    pub fn score(&self, text: &str) -> Result<Score> {
+        self.scorer()?.score(text)
+    }
+
+    /// The label for a probability under `threshold`.
+    pub fn label_for(&self, probability: f64, threshold: f64) -> &str {
+        if probability >= threshold { self.positive_label() } else { self.negative_label() }
+    }
+
+    /// The `n` features with the largest and smallest weights.
+    pub fn top_features(&self, n: usize) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+        let mut order: Vec<usize> = (0..self.weights.len()).collect();
+        order.sort_by(|&a, &b| self.weights[b].total_cmp(&self.weights[a]).then(a.cmp(&b)));
+        let pick = |i: &usize| (self.vocabulary.name(*i).to_owned(), self.weights[*i]);
+        let positive = order.iter().take(n).filter(|&&i| self.weights[i] > 0.0).map(pick).collect();
+        let negative =
+            order.iter().rev().take(n).filter(|&&i| self.weights[i] < 0.0).map(pick).collect();
+        (positive, negative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_model_loads_and_separates_the_examples() {
+        let model = Model::embedded_default().unwrap();
+        let scam = model
+            .score("会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。Amazonカスタマーセンター0359620597")
+            .unwrap();
+        let otp = model
+            .score("【Amazon】認証コードは123456です。このコードは誰にも教えないでください。")
+            .unwrap();
+        assert!(scam.probability >= model.threshold(), "scam scored {}", scam.probability);
+        assert!(otp.probability < model.threshold(), "OTP scored {}", otp.probability);
+    }
+
+    #[test]
+    fn contributions_and_intercept_sum_to_the_logit() {
+        let model = Model::embedded_default().unwrap();
+        let mut scorer = model.scorer().unwrap();
+        let score = scorer.score("お荷物をお届けに上がりましたが不在の為持ち帰りました http://sagawa-a.top").unwrap();
+        let sum: f64 = scorer.contributions_last().iter().map(|c| c.contribution).sum::<f64>()
+            + model.intercept();
+        assert!((sum - score.logit).abs() < 1e-9, "{sum} vs {}", score.logit);
+        let (up, down) = scorer.explain_last(3);
+        assert!(up.len() <= 3 && down.len() <= 3);
+        assert!(up.iter().all(|c| c.contribution > 0.0));
+        assert!(down.iter().all(|c| c.contribution < 0.0));
+    }
+
+    #[test]
+    fn sparse_score_equals_dense_dot_product() {
+        let model = Model::embedded_default().unwrap();
+        let mut scorer = model.scorer().unwrap();
+        let text = "PayPayで送るね";
+        let score = scorer.score(text).unwrap();
+        let mut dense = vec![0.0; model.vocabulary().len()];
+        for c in scorer.contributions_last() {
+            let column = model.vocabulary().names().iter().position(|n| *n == c.feature).unwrap();
+            dense[column] = c.contribution / model.weights()[column];
+        }
+        let logit: f64 = dense.iter().zip(model.weights()).map(|(x, w)| x * w).sum::<f64>() + model.intercept();
+        assert!((logit - score.logit).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,562 @@
+//! Stage 1: text normalization, shared by training and prediction.
+//!
+//! [`Normalizer::normalize_into`] is the one function both `train` and
+//! `predict` call, so the model can never see text prepared differently at
+//! the two ends. It:
+//!
+//! 1. applies NFKC (not NFKD, which would split が into か + ゛), which also
+//!    folds full-width letters and digits and mathematical bold/italic
+//!    letters (𝐀𝐦𝐚𝐳𝐨𝐧 → Amazon) that scammers use to slip past filters;
+//! 2. drops zero-width and control characters and folds Latin case;
+//! 3. removes spaces inserted between Japanese characters (ア マ ゾ ン) and
+//!    between single Latin letters (a m a z o n);
+//! 4. replaces URLs, e-mail addresses, phone numbers and long digit runs by a
+//!    separator and records *entity tokens* for them: a placeholder
+//!    (`<url>`, `<phone>`, …) plus a few tokens describing their shape
+//!    (`dom:…`, `tld:…`, `url:shortener`, `url:ip`, `phone:mobile`, …).
+//!
+//! The entity tokens become features of their own; the remaining text goes
+//! to the tokenizer. Bump [`NORMALIZATION_VERSION`] whenever the output of
+//! this module changes: the version is stored in every model and checked
+//! when the model is loaded.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+
+/// Version of the normalization rules; stored in models and checked on load.
+pub const NORMALIZATION_VERSION: u32 = 1;
+
+/// Messages are cut to this many bytes (on a character boundary) before
+/// normalization. A real SMS is a few hundred bytes; the cap bounds the work
+/// one hostile multi-megabyte line can cost, and lindera additionally splits
+/// sentences longer than 32 KiB (lindera issue 871).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Link shorteners: a link whose real target is hidden is a classic lure.
+const SHORTENERS: &[&str] = &[
+    "bit.ly", "t.co", "tinyurl.com", "is.gd", "v.gd", "x.gd", "ow.ly", "buff.ly", "goo.gl",
+    "rebrand.ly", "cutt.ly", "shorturl.at", "t.ly", "tiny.cc", "rb.gy", "lnkd.in", "s.id",
+    "urx.red", "urx.blue", "00m.in", "qr.paypay.ne.jp", "amzn.to", "amzn.asia", "lin.ee",
+];
+
+/// Brand words that impersonation domains borrow, and the registrable
+/// domains the brands really use. A host containing a brand word outside its
+/// official domains gets `url:lookalike`.
+const BRAND_WORDS: &[&str] = &[
+    "amazon", "amzn", "rakuten", "apple", "icloud", "mercari", "paypay", "sagawa", "yamato",
+    "kuroneko", "japanpost", "jppost", "post", "docomo", "softbank", "mufg", "smbc", "mizuho",
+    "yucho", "jp-bank", "aeon", "jcb", "saison", "epos", "nta", "etc", "eki-net", "jreast",
+    "tepco", "line", "visa", "mastercard", "au-", "kddi", "ntt", "yahoo", "google", "microsoft",
+];
+
+/// Official registrable domains of the brands above (and a few public bodies).
+const OFFICIAL_DOMAINS: &[&str] = &[
+    "amazon.co.jp", "amazon.com", "amazon.jp", "amzn.to", "amzn.asia", "rakuten.co.jp",
+    "rakuten.com", "rakuten-card.co.jp", "rakuten-bank.co.jp", "apple.com", "icloud.com",
+    "mercari.com", "jp.mercari.com", "paypay.ne.jp", "paypay-bank.co.jp", "sagawa-exp.co.jp",
+    "kuronekoyamato.co.jp", "yamato-hd.co.jp", "japanpost.jp", "jp-bank.japanpost.jp",
+    "docomo.ne.jp", "nttdocomo.co.jp", "softbank.jp", "softbank.co.jp", "au.com", "kddi.com",
+    "bk.mufg.jp", "mufg.jp", "smbc.co.jp", "smbc-card.com", "mizuhobank.co.jp", "aeon.co.jp",
+    "aeonbank.co.jp", "jcb.co.jp", "saisoncard.co.jp", "eposcard.co.jp", "nta.go.jp",
+    "eki-net.com", "jreast.co.jp", "tepco.co.jp", "line.me", "linecorp.com", "line.naver.jp",
+    "yahoo.co.jp", "google.com", "microsoft.com", "ntt.com", "ntt-finance.co.jp",
+    "ntt-east.co.jp", "ntt-west.co.jp", "visa.co.jp", "mastercard.co.jp", "etc-meisai.jp",
+];
+
+/// Second-level labels under `.jp` that make the registrable domain three labels long.
+const JP_SECOND_LEVEL: &[&str] = &["co", "ne", "or", "ac", "go", "lg", "ed", "gr", "ad"];
+
+/// Top-level domains accepted for a bare domain written without `http://`.
+const BARE_TLDS: &[&str] = &[
+    "com", "net", "org", "jp", "top", "xyz", "cn", "icu", "info", "vip", "shop", "cc", "me",
+    "io", "co", "biz", "club", "online", "site", "work", "link", "live", "app", "ly", "gd",
+    "to", "asia", "tk", "ml", "ga", "cf", "buzz", "fun", "pw", "ru", "hk", "tw", "kr", "us",
+    "cyou", "monster", "rest", "bond", "sbs", "store", "tokyo",
+];
+
+/// The result of normalizing one message. Reuse one value across messages
+/// (via [`Normalizer::normalize_into`]) to avoid allocating per message.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// Normalized text, with entities replaced by a space.
+    pub text: String,
+    entity_text: String,
+    entity_ends: Vec<usize>,
+    scratch: String,
+}
+
+impl Normalized {
+    /// An empty value to pass to [`Normalizer::normalize_into`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The entity and signal tokens found, in order of appearance.
+    pub fn entities(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.entity_ends.iter().map(move |&end| {
+            let token = &self.entity_text[start..end];
+            start = end;
+            token
+        })
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.entity_text.clear();
+        self.entity_ends.clear();
+        self.scratch.clear();
+    }
+
+    fn push_entity(&mut self, parts: &[&str]) {
+        for part in parts {
+            self.entity_text.push_str(part);
+        }
+        self.entity_ends.push(self.entity_text.len());
+    }
+}
+
+/// Applies the normalization rules. Cheap to create; holds compiled regexes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Normalizer;
+
+struct Patterns {
+    entity: Regex,
+    spaced_letters: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        // One pass finds every kind of entity; the alternatives are tried in
+        // order at each position, so a URL wins over the digits inside it.
+        let entity = Regex::new(concat!(
+            r"(?P<url>h(?:tt|xx)ps?://[a-z0-9.\-_*〇○●×]+(?::\d+)?(?:[/?#][\x21-\x7e]*)?)",
+            r"|(?P<email>[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+)",
+            r"|(?P<bare>(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}(?:[/?#][\x21-\x7e]*)?)",
+            r"|(?P<maskedphone>(?:\+81|0\d{0,4}|x{2,5})[\-‐−ー](?:x{2,4}|\d{2,4})[\-‐−ー](?:x{3,4}))",
+            r"|(?P<digits>\+?\(?\d+\)?(?:[\-‐‑‒–—―−ー ,]?\(?\d+\)?)*)",
+        ))
+        .expect("entity pattern is valid");
+        let spaced_letters =
+            Regex::new(r"(?:^|[^a-z])((?:[a-z] ){2,}[a-z])(?:$|[^a-z])").expect("valid pattern");
+        Patterns { entity, spaced_letters }
+    })
+}
+
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+    ) || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+        || ('\u{FE00}'..='\u{FE0F}').contains(&c)
+}
+
+/// Kana, kanji and the prolonged sound mark: scripts written without spaces.
+fn is_japanese(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{3005}' | '\u{3006}')
+}
+
+fn is_math_alphanumeric(c: char) -> bool {
+    ('\u{1D400}'..='\u{1D7FF}').contains(&c)
+}
+
+impl Normalizer {
+    /// A normalizer with the current rules ([`NORMALIZATION_VERSION`]).
+    pub fn new() -> Self {
+        Normalizer
+    }
+
+    /// Normalizes `input` into `out`, reusing its buffers.
+    pub fn normalize_into(&self, input: &str, out: &mut Normalized) {
+        out.clear();
+        let input = truncate_at_char_boundary(input, MAX_MESSAGE_BYTES);
+        let mut had_zero_width = false;
+        let mut had_math = false;
+        let mut pending_space = false;
+        let mut previous: Option<char> = None;
+        let scratch = &mut out.scratch;
+        for raw in input.chars() {
+            if is_zero_width(raw) {
+                had_zero_width = true;
+                continue;
+            }
+            had_math |= is_math_alphanumeric(raw);
+            for c in std::iter::once(raw).nfkc() {
+                let c = if c.is_whitespace() || c.is_control() {
+                    // Line breaks and tabs become spaces: an SMS line break is layout.
+                    ' '
+                } else if c.is_uppercase() && (c as u32) < 0x0530 {
+                    c.to_lowercase().next().unwrap_or(c)
+                } else {
+                    c
+                };
+                if c == ' ' {
+                    pending_space = previous.is_some();
+                    continue;
+                }
+                if pending_space {
+                    // Japanese is written without spaces; a space between two
+                    // Japanese characters is padding or filter evasion.
+                    let keep = !(previous.is_some_and(is_japanese) && is_japanese(c));
+                    if keep {
+                        scratch.push(' ');
+                    }
+                    pending_space = false;
+                }
+                scratch.push(c);
+                previous = Some(c);
+            }
+        }
+        collapse_spaced_letters(scratch, &mut out.text);
+        std::mem::swap(&mut out.text, &mut out.scratch);
+        out.text.clear();
+
+        if had_zero_width {
+            out.push_entity(&["sig:zero_width"]);
+        }
+        if had_math {
+            out.push_entity(&["sig:math_letters"]);
+        }
+        extract_entities(out);
+    }
+
+    /// Normalizes `input` into a new value. Convenient; allocates.
+    pub fn normalize(&self, input: &str) -> Normalized {
+        let mut out = Normalized::new();
+        self.normalize_into(input, &mut out);
+        out
+    }
+}
+
+/// Cuts `text` to at most `max` bytes without splitting a character.
+pub fn truncate_at_char_boundary(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Joins "a m a z o n" into "amazon" (letters spaced out to dodge filters).
+fn collapse_spaced_letters(input: &str, output: &mut String) {
+    output.clear();
+    let mut last = 0;
+    for caps in patterns().spaced_letters.captures_iter(input) {
+        let Some(run) = caps.get(1) else { continue };
+        output.push_str(&input[last..run.start()]);
+        output.extend(run.as_str().chars().filter(|&c| c != ' '));
+        last = run.end();
+    }
+    output.push_str(&input[last..]);
+}
+
+/// Finds entities in `out.scratch`, writes the text without them to
+/// `out.text`, and records entity tokens.
+fn extract_entities(out: &mut Normalized) {
+    let source = std::mem::take(&mut out.scratch);
+    let mut last = 0;
+    for caps in patterns().entity.captures_iter(&source) {
+        let whole = caps.get(0).expect("group 0 always matches");
+        let replaced = if let Some(url) = caps.name("url") {
+            let (url_text, _) = trim_url_tail(url.as_str());
+            url_entities(out, url_text, true);
+            Some(url.start()..url.start() + url_text.len())
+        } else if let Some(email) = caps.name("email") {
+            let domain = email.as_str().rsplit('@').next().unwrap_or("");
+            out.push_entity(&["<email>"]);
+            if let Some(tld) = domain.rsplit('.').next() {
+                out.push_entity(&["tld:", tld]);
+            }
+            Some(email.range())
+        } else if let Some(bare) = caps.name("bare") {
+            let (url_text, _) = trim_url_tail(bare.as_str());
+            let host = url_text.split(['/', '?', '#']).next().unwrap_or("");
+            let tld = host.rsplit('.').next().unwrap_or("");
+            if BARE_TLDS.contains(&tld) {
+                url_entities(out, url_text, false);
+                Some(bare.start()..bare.start() + url_text.len())
+            } else {
+                None
+            }
+        } else if caps.name("maskedphone").is_some() {
+            out.push_entity(&["<phone>"]);
+            out.push_entity(&["phone:masked"]);
+            Some(whole.range())
+        } else if let Some(digits) = caps.name("digits") {
+            digit_entities(out, digits.as_str(), digits.start())
+        } else {
+            None
+        };
+        if let Some(range) = replaced {
+            out.text.push_str(&source[last..range.start]);
+            out.text.push(' ');
+            last = range.end;
+        }
+    }
+    out.text.push_str(&source[last..]);
+    let trimmed_len = out.text.trim_end().len();
+    out.text.truncate(trimmed_len);
+    out.scratch = source;
+}
+
+/// Strips trailing punctuation that belongs to the sentence, not the URL.
+fn trim_url_tail(url: &str) -> (&str, &str) {
+    let trimmed = url.trim_end_matches(['.', ',', '!', '?', ')', ']', '\'', '"', ';', ':']);
+    (trimmed, &url[trimmed.len()..])
+}
+
+fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool) {
+    let rest = match url.find("://") {
+        Some(pos) => &url[pos + 3..],
+        None => url,
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = rest[..host_end].split(':').next().unwrap_or("");
+    let path = &rest[host_end..];
+    out.push_entity(&["<url>"]);
+    if !has_scheme {
+        out.push_entity(&["url:bare"]);
+    }
+    if url.starts_with("http://") {
+        out.push_entity(&["url:http"]);
+    }
+    if path.contains('?') {
+        out.push_entity(&["url:query"]);
+    }
+    if host.contains("xxx") || host.contains(['*', '〇', '○', '●', '×']) || host.is_empty() {
+        out.push_entity(&["url:masked"]);
+        return;
+    }
+    if host.split('.').count() == 4 && host.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        out.push_entity(&["url:ip"]);
+        return;
+    }
+    let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    let registrable_len = match labels.as_slice() {
+        [.., second, "jp"] if JP_SECOND_LEVEL.contains(second) => 3,
+        _ => 2,
+    };
+    let start = labels.len().saturating_sub(registrable_len);
+    let registrable_start = labels[..start].iter().map(|l| l.len() + 1).sum::<usize>();
+    let host_trimmed = host.trim_matches('.');
+    let registrable = host_trimmed.get(registrable_start..).unwrap_or(host_trimmed);
+    let tld = labels.last().copied().unwrap_or("");
+    out.push_entity(&["dom:", registrable]);
+    out.push_entity(&["tld:", tld]);
+    let official = OFFICIAL_DOMAINS.iter().any(|d| host == *d || host.ends_with(&format!(".{d}")));
+    if SHORTENERS.contains(&host) || SHORTENERS.contains(&registrable) {
+        out.push_entity(&["url:shortener"]);
+    } else if official {
+        out.push_entity(&["url:official"]);
+    } else if BRAND_WORDS.iter().any(|b| host.contains(b)) {
+        out.push_entity(&["url:lookalike"]);
+    }
+    let subdomains = labels.len().saturating_sub(registrable_len);
+    if subdomains > 0 && !(subdomains == 1 && labels[0] == "www") {
+        out.push_entity(&["url:subdomain"]);
+    }
+    if registrable.contains('-') {
+        out.push_entity(&["url:hyphen"]);
+    }
+    if registrable.bytes().any(|b| b.is_ascii_digit()) {
+        out.push_entity(&["url:digits"]);
+    }
+}
+
+/// Classifies a run of digits (with separators). Returns the byte range to
+/// replace, or `None` to leave short numbers in the text.
+fn digit_entities(
+    out: &mut Normalized,
+    run: &str,
+    offset: usize,
+) -> Option<std::ops::Range<usize>> {
+    // A trailing space or separator is not part of the number.
+    let run_trimmed = run.trim_end_matches(|c: char| !c.is_ascii_digit() && c != ')');
+    let digits: usize = run_trimmed.bytes().filter(u8::is_ascii_digit).count();
+    let first_digit = run_trimmed.trim_start_matches(['+', '(']);
+    let range = offset..offset + run_trimmed.len();
+    if let Some(national) = run_trimmed.strip_prefix("+81") {
+        let national = national.trim_start_matches([' ', '-', '(', '0']);
+        out.push_entity(&["<phone>"]);
+        out.push_entity(&["phone:intl81"]);
+        out.push_entity(&["phone:", phone_kind(&format!("0{national}"))]);
+        return Some(range);
+    }
+    if run_trimmed.starts_with('+') && (8..=15).contains(&digits) {
+        out.push_entity(&["<phone>"]);
+        out.push_entity(&["phone:intl"]);
+        return Some(range);
+    }
+    if first_digit.starts_with('0') && (10..=11).contains(&digits) && !run_trimmed.contains(',') {
+        out.push_entity(&["<phone>"]);
+        out.push_entity(&["phone:", phone_kind(first_digit)]);
+        return Some(range);
+    }
+    if digits >= 4 {
+        // Keep the number's size class, not its value: an 8-digit order
+        // number and a 6-digit passcode mean different things.
+        const LENGTHS: [&str; 14] = [
+            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13+",
+        ];
+        out.push_entity(&["<num>"]);
+        let separated = run_trimmed.contains(',') || run_trimmed.contains(['-', ' ']);
+        if separated {
+            out.push_entity(&["num:grouped"]);
+        }
+        out.push_entity(&["num:len", LENGTHS[digits.min(13)]]);
+        return Some(range);
+    }
+    None
+}
+
+/// Japanese phone number type from its leading digits.
+fn phone_kind(number: &str) -> &'static str {
+    let digits: String = number.chars().filter(char::is_ascii_digit).take(4).collect();
+    if digits.starts_with("0120") || digits.starts_with("0800") {
+        "freedial"
+    } else if digits.starts_with("0570") {
+        "navidial"
+    } else if digits.starts_with("050") {
+        "ip"
+    } else if digits.starts_with("070") || digits.starts_with("080") || digits.starts_with("090")
+    {
+        "mobile"
+    } else {
+        "landline"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(text: &str) -> (String, Vec<String>) {
+        let n = Normalizer::new().normalize(text);
+        (n.text.clone(), n.entities().map(str::to_owned).collect())
+    }
+
+    #[test]
+    fn nfkc_keeps_voiced_kana_composed() {
+        let (text, _) = norm("が ｶﾞ");
+        // Half-width ｶﾞ becomes ガ; が stays one character. The space between
+        // two Japanese characters is dropped.
+        assert_eq!(text, "がガ");
+    }
+
+    #[test]
+    fn folds_full_width_math_letters_and_case() {
+        assert_eq!(norm("Ａｍａｚｏｎ").0, "amazon");
+        assert_eq!(norm("𝐀𝐦𝐚𝐳𝐨𝐧").0, "amazon");
+        let (_, entities) = norm("𝐀𝐦𝐚𝐳𝐨𝐧");
+        assert!(entities.contains(&"sig:math_letters".to_owned()));
+    }
+
+    #[test]
+    fn drops_zero_width_and_control_characters() {
+        let (text, entities) = norm("Ama\u{200B}zon\u{0007}です");
+        assert_eq!(text, "amazonです");
+        assert_eq!(entities, vec!["sig:zero_width"]);
+    }
+
+    #[test]
+    fn joins_spaced_out_words() {
+        assert_eq!(norm("ア マ ゾ ン から").0, "アマゾンから");
+        assert_eq!(norm("a m a z o n より").0, "amazon より");
+        assert_eq!(norm("I am a cat").0, "i am a cat");
+    }
+
+    #[test]
+    fn url_becomes_placeholder_with_shape_tokens() {
+        let (text, entities) = norm("こちら https://kq7x.amazon-co-jp.xyz/login?id=3 から");
+        assert_eq!(text, "こちら から");
+        for want in [
+            "<url>",
+            "dom:amazon-co-jp.xyz",
+            "tld:xyz",
+            "url:lookalike",
+            "url:subdomain",
+            "url:query",
+            "url:hyphen",
+        ] {
+            assert!(entities.contains(&want.to_owned()), "missing {want} in {entities:?}");
+        }
+    }
+
+    #[test]
+    fn full_width_url_is_recognised() {
+        let (_, entities) = norm("ｈｔｔｐｓ：／／ｂｉｔ．ｌｙ／３ｘＹ再配達");
+        assert!(entities.contains(&"url:shortener".to_owned()), "{entities:?}");
+    }
+
+    #[test]
+    fn official_jp_domains_and_bare_ips() {
+        let (_, e) = norm("https://www.kuronekoyamato.co.jp/ytc/");
+        assert!(e.contains(&"dom:kuronekoyamato.co.jp".to_owned()), "{e:?}");
+        assert!(e.contains(&"url:official".to_owned()));
+        let (_, e) = norm("http://45.77.12.203/jp");
+        assert!(e.contains(&"url:ip".to_owned()), "{e:?}");
+        let (_, e) = norm("https://xxxx に");
+        assert!(e.contains(&"url:masked".to_owned()), "{e:?}");
+    }
+
+    #[test]
+    fn bare_domain_in_japanese_text() {
+        let (text, e) = norm("amazon.co.jpで購入");
+        assert_eq!(text, " で購入");
+        assert!(e.contains(&"dom:amazon.co.jp".to_owned()), "{e:?}");
+    }
+
+    #[test]
+    fn japanese_phone_formats() {
+        for (input, kind) in [
+            ("0359620597", "landline"),
+            ("03-5962-0597", "landline"),
+            ("090-1234-5678", "mobile"),
+            ("０９０－１２３４－５６７８", "mobile"),
+            ("0120-123-456", "freedial"),
+            ("0570-01-2345", "navidial"),
+            ("050-1234-5678", "ip"),
+            ("06(1234)5678", "landline"),
+            ("+81 90 1234 5678", "mobile"),
+            ("+8190-1234-5678", "mobile"),
+        ] {
+            let (text, e) = norm(&format!("連絡先{input}まで"));
+            assert!(e.contains(&"<phone>".to_owned()), "{input}: {e:?}");
+            assert!(e.contains(&format!("phone:{kind}")), "{input}: {e:?}");
+            assert_eq!(text, "連絡先 まで", "{input}");
+        }
+        let (_, e) = norm("アマゾンサポートセンター XX-XXXX-XXXX");
+        assert!(e.contains(&"phone:masked".to_owned()), "{e:?}");
+    }
+
+    #[test]
+    fn long_digit_runs_become_placeholders_short_ones_stay() {
+        let (text, e) = norm("認証コードは123456です。3日以内");
+        assert_eq!(text, "認証コードは です。3日以内");
+        assert_eq!(e, vec!["<num>", "num:len6"]);
+    }
+
+    #[test]
+    fn email_placeholder() {
+        let (text, e) = norm("連絡はinfo@example.comへ");
+        assert_eq!(text, "連絡は へ");
+        assert_eq!(e, vec!["<email>", "tld:com"]);
+    }
+
+    #[test]
+    fn overlong_input_is_cut_on_a_char_boundary() {
+        let long = "あ".repeat(MAX_MESSAGE_BYTES);
+        let n = Normalizer::new().normalize(&long);
+        assert!(n.text.len() <= MAX_MESSAGE_BYTES);
+        assert!(n.text.chars().all(|c| c == 'あ'));
+    }
+}
