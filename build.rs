@@ -59,7 +59,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 fn unpack(archive: &Path, into: &Path) -> Result<(), Box<dyn Error>> {
-    let file = File::open(archive).map_err(|err| format!("opening {}: {err}", archive.display()))?;
+    let file =
+        File::open(archive).map_err(|err| format!("opening {}: {err}", archive.display()))?;
     if into.exists() {
         std::fs::remove_dir_all(into)?;
     }

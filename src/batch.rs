@@ -120,11 +120,15 @@ enum Source {
 /// [`Error::Config`] for values outside [0, 1] or an inverted band.
 pub fn check_decision(threshold: f64, unsure: Option<(f64, f64)>) -> Result<()> {
     if !(0.0..=1.0).contains(&threshold) {
-        return Err(Error::Config(format!("threshold must be in [0, 1], got {threshold}")));
+        return Err(Error::Config(format!(
+            "threshold must be in [0, 1], got {threshold}"
+        )));
     }
     if let Some((low, high)) = unsure {
         if !(0.0..=1.0).contains(&low) || !(0.0..=1.0).contains(&high) || low > high {
-            return Err(Error::Config(format!("unsure band must be LOW,HIGH in [0, 1] with LOW <= HIGH, got {low},{high}")));
+            return Err(Error::Config(format!(
+                "unsure band must be LOW,HIGH in [0, 1] with LOW <= HIGH, got {low},{high}"
+            )));
         }
     }
     Ok(())
@@ -141,7 +145,11 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
     check_decision(threshold, options.unsure)?;
     let (mut source, input_headers) = match options.input_format {
         InputFormat::Csv | InputFormat::Tsv => {
-            let delimiter = if options.input_format == InputFormat::Tsv { b'\t' } else { b',' };
+            let delimiter = if options.input_format == InputFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            };
             let rows = CsvRows::open(options.input.as_deref(), options.encoding, delimiter)?;
             let text = rows.column(&options.text_column)?;
             let headers = rows.headers().to_vec();
@@ -154,18 +162,30 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
     };
     let output_path = PathBuf::from("<stdout>");
     let name = |base: &str| {
-        if input_headers.iter().any(|h| h == base) { format!("predicted_{base}") } else { base.to_owned() }
+        if input_headers.iter().any(|h| h == base) {
+            format!("predicted_{base}")
+        } else {
+            base.to_owned()
+        }
     };
     let mut columns = input_headers.clone();
-    columns.extend([name("label"), name("probability"), name("note"), name("error")]);
+    columns.extend([
+        name("label"),
+        name("probability"),
+        name("note"),
+        name("error"),
+    ]);
     if options.explain > 0 {
         columns.push(name("explanation"));
     }
     let mut json_out: Option<&mut dyn Write> = None;
     let mut csv_out = match options.output_format {
         OutputFormat::Csv => {
-            let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(out);
-            w.write_record(&columns).map_err(|e| csv_write_error(&output_path, e))?;
+            let mut w = csv::WriterBuilder::new()
+                .buffer_capacity(1 << 16)
+                .from_writer(out);
+            w.write_record(&columns)
+                .map_err(|e| csv_write_error(&output_path, e))?;
             Some(w)
         }
         OutputFormat::Jsonl => {
@@ -175,8 +195,9 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
     };
 
     let threads = rayon::current_num_threads();
-    let scorers: Vec<Mutex<Scorer<'_>>> =
-        (0..threads).map(|_| model.scorer().map(Mutex::new)).collect::<Result<_>>()?;
+    let scorers: Vec<Mutex<Scorer<'_>>> = (0..threads)
+        .map(|_| model.scorer().map(Mutex::new))
+        .collect::<Result<_>>()?;
     let mut summary = BatchSummary::default();
     let mut chunk: Vec<Pending> = Vec::with_capacity(options.chunk_rows);
     let mut json_line = String::new();
@@ -215,22 +236,38 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
             }
             match csv_out.as_mut() {
                 Some(w) => {
-                    let probability = outcome.probability.map(|p| format!("{p:.6}")).unwrap_or_default();
+                    let probability = outcome
+                        .probability
+                        .map(|p| format!("{p:.6}"))
+                        .unwrap_or_default();
                     let mut record: Vec<&str> = pending.fields.iter().map(String::as_str).collect();
-                    record.extend([outcome.label.as_str(), &probability, outcome.note, &outcome.error]);
+                    record.extend([
+                        outcome.label.as_str(),
+                        &probability,
+                        outcome.note,
+                        &outcome.error,
+                    ]);
                     let explanation = outcome.explanation.as_ref().map(explanation_text);
                     if let Some(e) = explanation.as_deref() {
                         record.push(e);
                     } else if options.explain > 0 {
                         record.push("");
                     }
-                    w.write_record(&record).map_err(|e| csv_write_error(&output_path, e))?;
+                    w.write_record(&record)
+                        .map_err(|e| csv_write_error(&output_path, e))?;
                 }
                 None => {
                     json_line.clear();
-                    write_json_row(&mut json_line, &columns, pending, &outcome, options.explain > 0);
+                    write_json_row(
+                        &mut json_line,
+                        &columns,
+                        pending,
+                        &outcome,
+                        options.explain > 0,
+                    );
                     if let Some(out) = json_out.as_mut() {
-                        out.write_all(json_line.as_bytes()).map_err(|e| Error::io(&output_path, e))?;
+                        out.write_all(json_line.as_bytes())
+                            .map_err(|e| Error::io(&output_path, e))?;
                     }
                 }
             }
@@ -257,12 +294,18 @@ fn csv_write_error(path: &PathBuf, err: csv::Error) -> Error {
 
 fn next_pending(source: &mut Source, strict: bool) -> Result<Option<Pending>> {
     match source {
-        Source::Lines(lines) => {
-            Ok(lines.next_line()?.map(|(line, text)| Pending { fields: vec![line.to_string(), text], text_index: 1, problem: None }))
-        }
+        Source::Lines(lines) => Ok(lines.next_line()?.map(|(line, text)| Pending {
+            fields: vec![line.to_string(), text],
+            text_index: 1,
+            problem: None,
+        })),
         Source::Csv(rows, text_index) => match rows.next_row()? {
             None => Ok(None),
-            Some(Row::Fields { fields, .. }) => Ok(Some(Pending { fields, text_index: *text_index, problem: None })),
+            Some(Row::Fields { fields, .. }) => Ok(Some(Pending {
+                fields,
+                text_index: *text_index,
+                problem: None,
+            })),
             Some(Row::Malformed { fields, problem }) => {
                 if strict {
                     return Err(Error::Csv {
@@ -321,12 +364,22 @@ fn score_row(
 /// "+w:未納=0.512 +<url>=0.301 | -w:です=-0.120" for the CSV column.
 fn explanation_text((up, down): &(Vec<Contribution>, Vec<Contribution>)) -> String {
     let side = |items: &[Contribution]| {
-        items.iter().map(|c| format!("{}={:+.3}", c.feature, c.contribution)).collect::<Vec<_>>().join(" ")
+        items
+            .iter()
+            .map(|c| format!("{}={:+.3}", c.feature, c.contribution))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     format!("{} | {}", side(up), side(down))
 }
 
-fn write_json_row(out: &mut String, columns: &[String], pending: &Pending, outcome: &Outcome, explain: bool) {
+fn write_json_row(
+    out: &mut String,
+    columns: &[String],
+    pending: &Pending,
+    outcome: &Outcome,
+    explain: bool,
+) {
     let json = |v: &str| serde_json::to_string(v).expect("strings serialize");
     out.push('{');
     let n_input = pending.fields.len();
@@ -337,15 +390,25 @@ fn write_json_row(out: &mut String, columns: &[String], pending: &Pending, outco
         out.push(',');
     }
     let tail = &columns[n_input..];
-    let optional = |v: &str| if v.is_empty() { "null".to_owned() } else { json(v) };
+    let optional = |v: &str| {
+        if v.is_empty() {
+            "null".to_owned()
+        } else {
+            json(v)
+        }
+    };
     out.push_str(&format!("{}:{},", json(&tail[0]), optional(&outcome.label)));
-    let probability = outcome.probability.map_or("null".to_owned(), |p| format!("{p:.6}"));
+    let probability = outcome
+        .probability
+        .map_or("null".to_owned(), |p| format!("{p:.6}"));
     out.push_str(&format!("{}:{},", json(&tail[1]), probability));
     out.push_str(&format!("{}:{},", json(&tail[2]), optional(outcome.note)));
     out.push_str(&format!("{}:{}", json(&tail[3]), optional(&outcome.error)));
     if explain {
         let value = match &outcome.explanation {
-            Some((up, down)) => serde_json::json!({ "toward_positive": up, "toward_negative": down }).to_string(),
+            Some((up, down)) => {
+                serde_json::json!({ "toward_positive": up, "toward_negative": down }).to_string()
+            }
             None => "null".to_owned(),
         };
         out.push_str(&format!(",{}:{}", json(&tail[4]), value));

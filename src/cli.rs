@@ -4,6 +4,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
 use crate::error::Error;
+use crate::features::FeatureConfig;
+use crate::solver::{FitParams, Solver};
+use crate::trainer::{ThresholdRule, TrainOptions};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -65,7 +68,9 @@ pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
+    );
     bar.set_message(message.to_owned());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
@@ -73,7 +78,104 @@ pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
 
 /// Parses "LOW,HIGH".
 pub fn parse_band(s: &str) -> Result<(f64, f64), String> {
-    let (low, high) = s.split_once(',').ok_or("expected LOW,HIGH, for example 0.3,0.7")?;
+    let (low, high) = s
+        .split_once(',')
+        .ok_or("expected LOW,HIGH, for example 0.3,0.7")?;
     let parse = |v: &str| v.trim().parse::<f64>().map_err(|e| format!("{v:?}: {e}"));
     Ok((parse(low)?, parse(high)?))
+}
+
+/// Parses "MIN,MAX" for n-gram ranges.
+pub fn parse_range(s: &str) -> Result<(u8, u8), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or("expected MIN,MAX, for example 2,3")?;
+    let parse = |v: &str| v.trim().parse::<u8>().map_err(|e| format!("{v:?}: {e}"));
+    Ok((parse(a)?, parse(b)?))
+}
+
+/// Model and training flags shared by `train` and `evaluate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// The label whose probability the model reports.
+    #[arg(long, default_value = "scam")]
+    pub positive_label: String,
+    /// Seed for splits and cross-validation folds.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Fixed decision threshold on P(positive).
+    #[arg(long, conflicts_with_all = ["max_fpr", "min_precision"])]
+    pub threshold: Option<f64>,
+    /// Pick the threshold by cross-validation to keep the false-positive rate at or below this.
+    #[arg(long, conflicts_with = "min_precision")]
+    pub max_fpr: Option<f64>,
+    /// Pick the threshold by cross-validation to keep precision at or above this.
+    #[arg(long)]
+    pub min_precision: Option<f64>,
+    /// L2 regularization strength (larger = simpler model).
+    #[arg(long, default_value_t = FitParams::default().alpha)]
+    pub alpha: f64,
+    /// Maximum L-BFGS iterations.
+    #[arg(long, default_value_t = FitParams::default().max_iterations)]
+    pub max_iter: u64,
+    /// Gradient-norm tolerance for convergence.
+    #[arg(long, default_value_t = FitParams::default().gradient_tolerance)]
+    pub tol: f64,
+    /// Trainer: sparse (default) or linfa (dense linfa-logistic; small data only).
+    #[arg(long, default_value = "sparse")]
+    pub solver: Solver,
+    /// Keep features seen in at least this many messages.
+    #[arg(long, default_value_t = FeatureConfig::default().min_df)]
+    pub min_df: u32,
+    /// Keep at most this many features.
+    #[arg(long, default_value_t = FeatureConfig::default().max_features)]
+    pub max_features: usize,
+    /// Word n-grams: 1 (words) or 2 (words and bigrams).
+    #[arg(long, default_value_t = FeatureConfig::default().word_ngrams)]
+    pub word_ngrams: u8,
+    /// Character n-gram lengths MIN,MAX (0,0 turns them off).
+    #[arg(long, default_value = "2,3", value_parser = parse_range)]
+    pub char_ngrams: (u8, u8),
+}
+
+impl ModelArgs {
+    /// The training options these flags describe.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for out-of-range values.
+    pub fn to_options(&self) -> Result<TrainOptions, Error> {
+        let threshold = match (self.threshold, self.max_fpr, self.min_precision) {
+            (Some(t), _, _) => ThresholdRule::Fixed(t),
+            (_, Some(f), _) if (0.0..=1.0).contains(&f) => ThresholdRule::MaxFpr(f),
+            (_, _, Some(p)) if (0.0..=1.0).contains(&p) => ThresholdRule::MinPrecision(p),
+            (None, None, None) => ThresholdRule::Fixed(0.5),
+            _ => {
+                return Err(Error::Config(
+                    "--max-fpr and --min-precision take a value in [0, 1]".into(),
+                ));
+            }
+        };
+        let options = TrainOptions {
+            features: FeatureConfig {
+                word_ngrams: self.word_ngrams,
+                char_ngram_min: self.char_ngrams.0,
+                char_ngram_max: self.char_ngrams.1,
+                min_df: self.min_df,
+                max_features: self.max_features,
+                ..FeatureConfig::default()
+            },
+            fit: FitParams {
+                alpha: self.alpha,
+                max_iterations: self.max_iter,
+                gradient_tolerance: self.tol,
+                solver: self.solver,
+            },
+            positive_label: self.positive_label.clone(),
+            seed: self.seed,
+            threshold,
+            ..TrainOptions::default()
+        };
+        options.features.validate()?;
+        Ok(options)
+    }
 }

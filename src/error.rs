@@ -18,7 +18,10 @@ pub struct Location {
 impl Location {
     /// A location in `path`, at `line` if known.
     pub fn new(path: impl Into<PathBuf>, line: Option<u64>) -> Self {
-        Location { path: path.into(), line }
+        Location {
+            path: path.into(),
+            line,
+        }
     }
 }
 
@@ -113,7 +116,10 @@ pub enum Error {
 impl Error {
     /// Wraps an I/O error with the file it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// True for errors that come from a model file rather than from input data.

@@ -80,7 +80,10 @@ impl FeatureConfig {
     /// [`Error::Config`] naming the bad setting.
     pub fn validate(&self) -> Result<()> {
         if !(1..=2).contains(&self.word_ngrams) {
-            return Err(Error::Config(format!("word n-grams must be 1 or 2, got {}", self.word_ngrams)));
+            return Err(Error::Config(format!(
+                "word n-grams must be 1 or 2, got {}",
+                self.word_ngrams
+            )));
         }
         if self.char_ngram_min > self.char_ngram_max || self.char_ngram_max > 6 {
             return Err(Error::Config(format!(
@@ -89,7 +92,9 @@ impl FeatureConfig {
             )));
         }
         if self.min_df == 0 || self.max_features == 0 {
-            return Err(Error::Config("min_df and max_features must be at least 1".into()));
+            return Err(Error::Config(
+                "min_df and max_features must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -107,8 +112,10 @@ impl FeatureConfig {
                 *df.entry(hash).or_insert(0) += 1;
             }
         }
-        let mut kept: Vec<(u64, u32)> =
-            df.into_iter().filter(|&(_, count)| count >= self.min_df).collect();
+        let mut kept: Vec<(u64, u32)> = df
+            .into_iter()
+            .filter(|&(_, count)| count >= self.min_df)
+            .collect();
         if kept.is_empty() {
             return Err(Error::Training(format!(
                 "no feature occurs in at least {} training messages",
@@ -116,7 +123,10 @@ impl FeatureConfig {
             )));
         }
         // Most frequent first, ties by name, so the cut is deterministic.
-        kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names.get(a.0).cmp(&names.get(b.0))));
+        kept.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| names.get(a.0).cmp(&names.get(b.0)))
+        });
         kept.truncate(self.max_features);
         // Columns in name order: the model file does not depend on hash order.
         kept.sort_by(|a, b| names.get(a.0).cmp(&names.get(b.0)));
@@ -208,7 +218,14 @@ impl Extractor {
         config: &FeatureConfig,
         mut each: impl FnMut(u64, &str),
     ) -> Result<()> {
-        let Extractor { normalizer, worker, normalized, key, previous_token, .. } = self;
+        let Extractor {
+            normalizer,
+            worker,
+            normalized,
+            key,
+            previous_token,
+            ..
+        } = self;
         normalizer.normalize_into(text, normalized);
         for entity in normalized.entities() {
             each(feature_hash(entity), entity);
@@ -289,8 +306,17 @@ impl Extractor {
 /// Every character n-gram of `text` with lengths in the configured range.
 /// Spaces stand for removed entities and word breaks; n-grams made only of
 /// spaces are skipped.
-fn char_ngrams(text: &str, config: &FeatureConfig, key: &mut String, each: &mut impl FnMut(u64, &str)) {
-    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+fn char_ngrams(
+    text: &str,
+    config: &FeatureConfig,
+    key: &mut String,
+    each: &mut impl FnMut(u64, &str),
+) {
+    let bounds: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
     let chars = bounds.len() - 1;
     for n in usize::from(config.char_ngram_min)..=usize::from(config.char_ngram_max) {
         for start in 0..chars.saturating_sub(n - 1) {
@@ -339,17 +365,26 @@ impl Vocabulary {
         let mut idf = Vec::with_capacity(entries.len());
         for (column, (name, weight)) in entries.into_iter().enumerate() {
             if !weight.is_finite() || weight <= 0.0 {
-                return Err(Error::Config(format!("feature {name:?} has invalid IDF {weight}")));
+                return Err(Error::Config(format!(
+                    "feature {name:?} has invalid IDF {weight}"
+                )));
             }
             let column = u32::try_from(column)
                 .map_err(|_| Error::Config("more than 2^32 features".into()))?;
             if index.insert(feature_hash(&name), column).is_some() {
-                return Err(Error::Config(format!("feature {name:?} is duplicated or collides")));
+                return Err(Error::Config(format!(
+                    "feature {name:?} is duplicated or collides"
+                )));
             }
             names.push(name);
             idf.push(weight);
         }
-        Ok(Vocabulary { config, names, idf, index })
+        Ok(Vocabulary {
+            config,
+            names,
+            idf,
+            index,
+        })
     }
 
     /// The extraction settings this vocabulary was fitted with.
@@ -424,7 +459,11 @@ impl SparseRow {
         let mut norm = 0.0;
         for &(column, count) in columns {
             let column = column as usize;
-            let tf = if sublinear { 1.0 + f64::from(count).ln() } else { f64::from(count) };
+            let tf = if sublinear {
+                1.0 + f64::from(count).ln()
+            } else {
+                f64::from(count)
+            };
             let value = tf * vocabulary.idf[column];
             norm += value * value;
             self.columns.push(column as u32);
@@ -439,7 +478,11 @@ impl SparseRow {
 
     /// Dot product with a dense weight vector.
     pub fn dot(&self, weights: &[f64]) -> f64 {
-        self.columns.iter().zip(&self.values).map(|(&c, &v)| weights[c as usize] * v).sum()
+        self.columns
+            .iter()
+            .zip(&self.values)
+            .map(|(&c, &v)| weights[c as usize] * v)
+            .sum()
     }
 }
 
@@ -450,35 +493,65 @@ mod tests {
     fn extract(texts: &[&str], config: &FeatureConfig) -> (Vec<DocTerms>, FeatureNames) {
         let mut extractor = Extractor::new().unwrap();
         let mut names = FeatureNames::default();
-        let docs = texts.iter().map(|t| extractor.doc_terms(t, config, &mut names).unwrap()).collect();
+        let docs = texts
+            .iter()
+            .map(|t| extractor.doc_terms(t, config, &mut names).unwrap())
+            .collect();
         (docs, names)
     }
 
     #[test]
     fn hashing_in_pieces_equals_hashing_whole() {
-        assert_eq!(Fnv::START.write(b"w:").write("会員".as_bytes()).0, feature_hash("w:会員"));
+        assert_eq!(
+            Fnv::START.write(b"w:").write("会員".as_bytes()).0,
+            feature_hash("w:会員")
+        );
     }
 
     #[test]
     fn words_bigrams_chars_and_entities_are_named() {
-        let config = FeatureConfig { char_ngram_min: 2, char_ngram_max: 2, ..Default::default() };
+        let config = FeatureConfig {
+            char_ngram_min: 2,
+            char_ngram_max: 2,
+            ..Default::default()
+        };
         let (docs, names) = extract(&["未納金 https://bit.ly/x"], &config);
         let got: Vec<&str> = docs[0].terms.iter().map(|&(h, _)| names.get(h)).collect();
-        for want in ["w:未", "w:納金", "b:未 納金", "c:未納", "c:納金", "<url>", "url:shortener"] {
+        for want in [
+            "w:未",
+            "w:納金",
+            "b:未 納金",
+            "c:未納",
+            "c:納金",
+            "<url>",
+            "url:shortener",
+        ] {
             assert!(got.contains(&want), "missing {want} in {got:?}");
         }
     }
 
     #[test]
     fn min_df_and_max_features_bound_the_vocabulary() {
-        let config = FeatureConfig { word_ngrams: 1, char_ngram_min: 0, char_ngram_max: 0, min_df: 2, ..Default::default() };
+        let config = FeatureConfig {
+            word_ngrams: 1,
+            char_ngram_min: 0,
+            char_ngram_max: 0,
+            min_df: 2,
+            ..Default::default()
+        };
         let (docs, names) = extract(&["犬 と 猫", "犬 と 鳥", "犬 だ"], &config);
         let vocab = config.fit(&docs, &names).unwrap();
         assert_eq!(vocab.names(), ["w:と", "w:犬"]);
-        let capped = FeatureConfig { max_features: 1, ..config.clone() };
+        let capped = FeatureConfig {
+            max_features: 1,
+            ..config.clone()
+        };
         let vocab = capped.fit(&docs, &names).unwrap();
         assert_eq!(vocab.names(), ["w:犬"], "the most frequent feature is kept");
-        let strict = FeatureConfig { min_df: 4, ..config };
+        let strict = FeatureConfig {
+            min_df: 4,
+            ..config
+        };
         assert!(strict.fit(&docs, &names).is_err());
     }
 
@@ -486,12 +559,25 @@ mod tests {
     fn vectors_are_l2_normalized_and_match_between_paths() {
         let config = FeatureConfig::default();
         let texts = ["会員登録の未納金", "未納金のお知らせ", "荷物届いた?"];
-        let (docs, names) = extract(&texts, &FeatureConfig { min_df: 1, ..config.clone() });
-        let vocab = FeatureConfig { min_df: 1, ..config }.fit(&docs, &names).unwrap();
+        let (docs, names) = extract(
+            &texts,
+            &FeatureConfig {
+                min_df: 1,
+                ..config.clone()
+            },
+        );
+        let vocab = FeatureConfig {
+            min_df: 1,
+            ..config
+        }
+        .fit(&docs, &names)
+        .unwrap();
         let mut extractor = Extractor::new().unwrap();
         for (text, doc) in texts.iter().zip(&docs) {
             let mut from_text = SparseRow::new();
-            extractor.vectorize_into(text, &vocab, &mut from_text).unwrap();
+            extractor
+                .vectorize_into(text, &vocab, &mut from_text)
+                .unwrap();
             let mut from_terms = SparseRow::new();
             vocab.vectorize_terms(doc, &mut from_terms);
             assert_eq!(from_text, from_terms);
@@ -502,11 +588,17 @@ mod tests {
 
     #[test]
     fn unknown_text_gives_an_empty_row() {
-        let config = FeatureConfig { min_df: 1, ..Default::default() };
+        let config = FeatureConfig {
+            min_df: 1,
+            ..Default::default()
+        };
         let (docs, names) = extract(&["犬"], &config);
         let vocab = config.fit(&docs, &names).unwrap();
         let mut row = SparseRow::new();
-        Extractor::new().unwrap().vectorize_into("zzz", &vocab, &mut row).unwrap();
+        Extractor::new()
+            .unwrap()
+            .vectorize_into("zzz", &vocab, &mut row)
+            .unwrap();
         assert!(row.columns.is_empty());
         assert_eq!(row.total_features, 0);
     }

@@ -31,15 +31,20 @@ pub fn encode(model: &Model) -> Vec<u8> {
     let header = serde_json::to_vec_pretty(&model.header).expect("the header always serializes");
     let mut payload = Vec::new();
     payload.extend_from_slice(&model.intercept.to_le_bytes());
-    for ((name, idf), weight) in
-        model.vocabulary.names().iter().zip(model.vocabulary.idf()).zip(&model.weights)
+    for ((name, idf), weight) in model
+        .vocabulary
+        .names()
+        .iter()
+        .zip(model.vocabulary.idf())
+        .zip(&model.weights)
     {
         payload.extend_from_slice(&(name.len() as u32).to_le_bytes());
         payload.extend_from_slice(name.as_bytes());
         payload.extend_from_slice(&idf.to_le_bytes());
         payload.extend_from_slice(&weight.to_le_bytes());
     }
-    let mut out = Vec::with_capacity(MAGIC.len() + 20 + header.len() + payload.len() + CHECKSUM_LEN);
+    let mut out =
+        Vec::with_capacity(MAGIC.len() + 20 + header.len() + payload.len() + CHECKSUM_LEN);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
@@ -72,15 +77,21 @@ impl<'a> Reader<'a> {
     }
 
     fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
 
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
 
     fn f64(&mut self) -> Result<f64, String> {
-        Ok(f64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(f64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
 
     /// A length field, checked against what remains.
@@ -105,7 +116,10 @@ pub fn decode(bytes: &[u8]) -> Result<Model, String> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not a jscam model (wrong magic bytes)".into());
     }
-    let mut reader = Reader { bytes: &bytes[MAGIC.len()..], what: "format version" };
+    let mut reader = Reader {
+        bytes: &bytes[MAGIC.len()..],
+        what: "format version",
+    };
     let version = reader.u32()?;
     if version > FORMAT_VERSION {
         return Err(format!(
@@ -122,15 +136,24 @@ pub fn decode(bytes: &[u8]) -> Result<Model, String> {
     if Sha256::digest(body).as_slice() != checksum {
         return Err("corrupted or truncated: checksum mismatch".into());
     }
-    let mut reader = Reader { bytes: &body[MAGIC.len() + 4..], what: "header" };
+    let mut reader = Reader {
+        bytes: &body[MAGIC.len() + 4..],
+        what: "header",
+    };
     let header_len = reader.len()?;
     let header: ModelHeader = serde_json::from_slice(reader.take(header_len)?)
         .map_err(|e| format!("corrupted header: {e}"))?;
     reader.what = "payload";
     let payload_len = reader.len()?;
-    let mut payload = Reader { bytes: reader.take(payload_len)?, what: "payload" };
+    let mut payload = Reader {
+        bytes: reader.take(payload_len)?,
+        what: "payload",
+    };
     if !reader.bytes.is_empty() {
-        return Err(format!("corrupted: {} unexpected bytes after the payload", reader.bytes.len()));
+        return Err(format!(
+            "corrupted: {} unexpected bytes after the payload",
+            reader.bytes.len()
+        ));
     }
     let intercept = payload.f64()?;
     // Each feature takes at least 20 bytes, which bounds the count before
@@ -158,6 +181,9 @@ pub fn decode(bytes: &[u8]) -> Result<Model, String> {
     }
     let vocabulary =
         Vocabulary::new(header.features.clone(), entries).map_err(|e| format!("corrupted: {e}"))?;
-    header.features.validate().map_err(|e| format!("corrupted: {e}"))?;
+    header
+        .features
+        .validate()
+        .map_err(|e| format!("corrupted: {e}"))?;
     Model::new(header, vocabulary, weights, intercept).map_err(|e| format!("corrupted: {e}"))
 }

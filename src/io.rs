@@ -55,14 +55,22 @@ impl Encoding {
     }
 
     /// Decodes one field; `Err` means invalid bytes.
-    pub fn decode<'a>(self, bytes: &'a [u8], at: impl FnOnce() -> Location) -> Result<Cow<'a, str>> {
+    pub fn decode<'a>(
+        self,
+        bytes: &'a [u8],
+        at: impl FnOnce() -> Location,
+    ) -> Result<Cow<'a, str>> {
         let decoded = match self {
             Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
             Encoding::Cp932 => {
                 encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes)
             }
         };
-        decoded.ok_or_else(|| Error::Encoding { at: at(), encoding: self.name(), hint: self.hint() })
+        decoded.ok_or_else(|| Error::Encoding {
+            at: at(),
+            encoding: self.name(),
+            hint: self.hint(),
+        })
     }
 }
 
@@ -82,9 +90,10 @@ pub fn display_path(path: Option<&Path>) -> PathBuf {
 pub fn open_input(path: Option<&Path>) -> Result<Box<dyn BufRead + Send>> {
     let name = display_path(path);
     let mut reader: Box<dyn BufRead + Send> = match path {
-        Some(p) if p != Path::new("-") => {
-            Box::new(BufReader::with_capacity(1 << 16, File::open(p).map_err(|e| Error::io(p, e))?))
-        }
+        Some(p) if p != Path::new("-") => Box::new(BufReader::with_capacity(
+            1 << 16,
+            File::open(p).map_err(|e| Error::io(p, e))?,
+        )),
         _ => Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
     };
     // A BOM only ever appears at the very start.
@@ -118,6 +127,9 @@ pub struct CsvRows {
     reader: csv::Reader<QuoteParity<Box<dyn BufRead + Send>>>,
     quote_open: Rc<Cell<bool>>,
     record: csv::ByteRecord,
+    /// The row after the current one, read ahead so that the last row is
+    /// known to be last (an unclosed quote can only be seen there).
+    next: Option<(csv::ByteRecord, u64)>,
     encoding: Encoding,
     path: PathBuf,
     headers: Vec<String>,
@@ -179,11 +191,15 @@ impl CsvRows {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(QuoteParity { inner: input, open: quote_open.clone() });
+            .from_reader(QuoteParity {
+                inner: input,
+                open: quote_open.clone(),
+            });
         let mut rows = CsvRows {
             reader,
             quote_open,
             record: csv::ByteRecord::new(),
+            next: None,
             encoding,
             path,
             headers: Vec::new(),
@@ -191,26 +207,39 @@ impl CsvRows {
         };
         let got_header = rows.read_record()?;
         if !got_header || rows.record.iter().all(|f| f.is_empty()) && rows.record.len() <= 1 {
-            return Err(Error::Empty { at: Location::new(&rows.path, None) });
+            return Err(Error::Empty {
+                at: Location::new(&rows.path, None),
+            });
         }
         let line = rows.last_line;
         let headers: Result<Vec<String>> = rows
             .record
             .iter()
-            .map(|f| rows.encoding.decode(f, || Location::new(&rows.path, Some(line))).map(|s| s.trim().to_owned()))
+            .map(|f| {
+                rows.encoding
+                    .decode(f, || Location::new(&rows.path, Some(line)))
+                    .map(|s| s.trim().to_owned())
+            })
             .collect();
         rows.headers = headers?;
+        rows.prefetch()?;
         Ok(rows)
     }
 
     fn read_record(&mut self) -> Result<bool> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(more) => {
-                self.last_line = self.record.position().map_or(self.last_line + 1, |p| p.line());
+                self.last_line = self
+                    .record
+                    .position()
+                    .map_or(self.last_line + 1, |p| p.line());
                 Ok(more)
             }
             Err(err) => {
-                let line = err.position().map(|p| p.line()).unwrap_or(self.last_line + 1);
+                let line = err
+                    .position()
+                    .map(|p| p.line())
+                    .unwrap_or(self.last_line + 1);
                 match err.into_kind() {
                     csv::ErrorKind::Io(e) => Err(Error::io(&self.path, e)),
                     other => Err(Error::Csv {
@@ -220,6 +249,16 @@ impl CsvRows {
                 }
             }
         }
+    }
+
+    /// Reads the following record into `self.next`.
+    fn prefetch(&mut self) -> Result<()> {
+        self.next = if self.read_record()? {
+            Some((std::mem::take(&mut self.record), self.last_line))
+        } else {
+            None
+        };
+        Ok(())
     }
 
     /// Column names from the header.
@@ -237,11 +276,14 @@ impl CsvRows {
     /// # Errors
     /// [`Error::MissingColumn`].
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.headers.iter().position(|h| h == name).ok_or_else(|| Error::MissingColumn {
-            at: Location::new(&self.path, Some(1)),
-            column: name.to_owned(),
-            found: self.headers.join(", "),
-        })
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::MissingColumn {
+                at: Location::new(&self.path, Some(1)),
+                column: name.to_owned(),
+                found: self.headers.join(", "),
+            })
     }
 
     /// Reads the next row. Encoding errors are fatal; a wrong number of
@@ -250,13 +292,16 @@ impl CsvRows {
     /// # Errors
     /// [`Error::Io`], [`Error::Encoding`], [`Error::Csv`].
     pub fn next_row(&mut self) -> Result<Option<Row>> {
-        if !self.read_record()? {
+        let Some((record, line)) = self.next.take() else {
             return Ok(None);
-        }
-        let line = self.last_line;
+        };
+        self.prefetch()?;
+        let is_last = self.next.is_none();
         let mut fields = Vec::with_capacity(self.headers.len());
-        for field in self.record.iter() {
-            let text = self.encoding.decode(field, || Location::new(&self.path, Some(line)))?;
+        for field in record.iter() {
+            let text = self
+                .encoding
+                .decode(field, || Location::new(&self.path, Some(line)))?;
             fields.push(text.into_owned());
         }
         let width = self.headers.len();
@@ -264,9 +309,10 @@ impl CsvRows {
         if width == 1 && fields.is_empty() {
             fields.push(String::new());
         }
-        let at_end = self.reader.is_done();
-        let problem = if at_end && self.quote_open.get() {
-            Some(format!("a quoted field starting on line {line} is never closed"))
+        let problem = if is_last && self.quote_open.get() {
+            Some(format!(
+                "a quoted field starting on line {line} is never closed"
+            ))
         } else if fields.len() != width {
             Some(format!("expected {width} fields, found {}", fields.len()))
         } else {
@@ -276,7 +322,10 @@ impl CsvRows {
             None => Row::Fields { line, fields },
             Some(reason) => {
                 fields.resize(width, String::new());
-                Row::Malformed { fields, problem: RowProblem { line, reason } }
+                Row::Malformed {
+                    fields,
+                    problem: RowProblem { line, reason },
+                }
             }
         }))
     }
@@ -312,7 +361,10 @@ impl LineRows {
     /// [`Error::Io`] or [`Error::Encoding`].
     pub fn next_line(&mut self) -> Result<Option<(u64, String)>> {
         self.buffer.clear();
-        let n = self.input.read_until(b'\n', &mut self.buffer).map_err(|e| Error::io(&self.path, e))?;
+        let n = self
+            .input
+            .read_until(b'\n', &mut self.buffer)
+            .map_err(|e| Error::io(&self.path, e))?;
         if n == 0 {
             return Ok(None);
         }
@@ -321,7 +373,9 @@ impl LineRows {
             self.buffer.pop();
         }
         let line = self.line;
-        let text = self.encoding.decode(&self.buffer, || Location::new(&self.path, Some(line)))?;
+        let text = self
+            .encoding
+            .decode(&self.buffer, || Location::new(&self.path, Some(line)))?;
         Ok(Some((line, text.into_owned())))
     }
 }
@@ -387,7 +441,11 @@ impl LabeledData {
     /// [`Error::Labels`] listing the labels found with their counts.
     pub fn check_two_classes(&self, positive: &str) -> Result<String> {
         let counts = self.label_counts();
-        let listing = counts.iter().map(|(l, n)| format!("{l:?} ({n})")).collect::<Vec<_>>().join(", ");
+        let listing = counts
+            .iter()
+            .map(|(l, n)| format!("{l:?} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let at = Location::new(&self.path, None);
         if counts.len() != 2 {
             return Err(Error::Labels {
@@ -401,7 +459,10 @@ impl LabeledData {
                 reason: format!("positive label {positive:?} not found; labels are {listing}"),
             });
         }
-        Ok(counts.into_keys().find(|l| l != positive).expect("two labels"))
+        Ok(counts
+            .into_keys()
+            .find(|l| l != positive)
+            .expect("two labels"))
     }
 }
 
@@ -413,7 +474,11 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
     let mut rows = CsvRows::open(Some(path), options.encoding, b',')?;
     let text = rows.column(&options.text_column)?;
     let label = rows.column(&options.label_column)?;
-    let group = options.group_column.as_deref().map(|g| rows.column(g)).transpose()?;
+    let group = options
+        .group_column
+        .as_deref()
+        .map(|g| rows.column(g))
+        .transpose()?;
     let category = match options.category_column.as_deref() {
         Some(c) => Some(rows.column(c)?),
         None => rows.headers().iter().position(|h| h == "category"),
@@ -436,7 +501,9 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
         };
         let label_value = fields[label].trim().to_owned();
         if label_value.is_empty() {
-            return Err(Error::EmptyLabel { at: Location::new(&data.path, Some(line)) });
+            return Err(Error::EmptyLabel {
+                at: Location::new(&data.path, Some(line)),
+            });
         }
         if let (Some(groups), Some(g)) = (data.groups.as_mut(), group) {
             groups.push(std::mem::take(&mut fields[g]));
@@ -449,7 +516,9 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
         data.lines.push(line);
     }
     if data.texts.is_empty() {
-        return Err(Error::Empty { at: Location::new(&data.path, None) });
+        return Err(Error::Empty {
+            at: Location::new(&data.path, None),
+        });
     }
     Ok(data)
 }
@@ -473,8 +542,20 @@ mod tests {
     fn reads_rows_with_line_numbers_including_multiline_fields() {
         let (headers, rows) = rows_of(b"id,text\n1,\"a\nb\"\n2,c\n", Encoding::Utf8).unwrap();
         assert_eq!(headers, ["id", "text"]);
-        assert_eq!(rows[0], Row::Fields { line: 2, fields: vec!["1".into(), "a\nb".into()] });
-        assert_eq!(rows[1], Row::Fields { line: 4, fields: vec!["2".into(), "c".into()] });
+        assert_eq!(
+            rows[0],
+            Row::Fields {
+                line: 2,
+                fields: vec!["1".into(), "a\nb".into()]
+            }
+        );
+        assert_eq!(
+            rows[1],
+            Row::Fields {
+                line: 4,
+                fields: vec!["2".into(), "c".into()]
+            }
+        );
     }
 
     #[test]
@@ -495,14 +576,17 @@ mod tests {
     fn unclosed_quote_at_end_is_reported() {
         let (_, rows) = rows_of(b"id,text\n1,ok\n2,\"never closed\n3,x\n", Encoding::Utf8).unwrap();
         match rows.last().unwrap() {
-            Row::Malformed { problem, .. } => assert!(problem.reason.contains("never closed"), "{problem:?}"),
+            Row::Malformed { problem, .. } => {
+                assert!(problem.reason.contains("never closed"), "{problem:?}")
+            }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn utf8_bom_is_skipped() {
-        let input: Box<dyn BufRead + Send> = Box::new(Cursor::new(b"\xEF\xBB\xBFtext\nhi\n".to_vec()));
+        let input: Box<dyn BufRead + Send> =
+            Box::new(Cursor::new(b"\xEF\xBB\xBFtext\nhi\n".to_vec()));
         let mut reader = input;
         let head = reader.fill_buf().unwrap();
         assert!(head.starts_with(b"\xEF\xBB\xBF"));
@@ -517,14 +601,26 @@ mod tests {
     fn cp932_decodes_and_invalid_utf8_names_the_line() {
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("text\n未納金①\n");
         let (_, rows) = rows_of(&sjis, Encoding::Cp932).unwrap();
-        assert_eq!(rows[0], Row::Fields { line: 2, fields: vec!["未納金①".into()] });
+        assert_eq!(
+            rows[0],
+            Row::Fields {
+                line: 2,
+                fields: vec!["未納金①".into()]
+            }
+        );
         let err = rows_of(&sjis, Encoding::Utf8).unwrap_err().to_string();
-        assert!(err.contains("t.csv:2") && err.contains("--encoding cp932"), "{err}");
+        assert!(
+            err.contains("t.csv:2") && err.contains("--encoding cp932"),
+            "{err}"
+        );
     }
 
     #[test]
     fn empty_input_is_an_error() {
-        assert!(matches!(rows_of(b"", Encoding::Utf8), Err(Error::Empty { .. })));
+        assert!(matches!(
+            rows_of(b"", Encoding::Utf8),
+            Err(Error::Empty { .. })
+        ));
     }
 
     #[test]
@@ -535,6 +631,9 @@ mod tests {
             ..Default::default()
         };
         let err = data.check_two_classes("scam").unwrap_err().to_string();
-        assert!(err.contains("\"ham\" (1)") && err.contains("found 3"), "{err}");
+        assert!(
+            err.contains("\"ham\" (1)") && err.contains("found 3"),
+            "{err}"
+        );
     }
 }

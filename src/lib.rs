@@ -44,6 +44,7 @@
 pub mod batch;
 pub mod cli;
 pub mod error;
+pub mod evaluate;
 pub mod features;
 pub mod format;
 pub mod io;

@@ -66,12 +66,20 @@ impl Confusion {
 
     /// Harmonic mean of precision and recall.
     pub fn f1(&self) -> f64 {
-        ratio(2.0 * self.tp as f64, (2 * self.tp + self.fp + self.fn_) as f64)
+        ratio(
+            2.0 * self.tp as f64,
+            (2 * self.tp + self.fp + self.fn_) as f64,
+        )
     }
 
     /// Matthews correlation coefficient; 0 when undefined.
     pub fn mcc(&self) -> f64 {
-        let (tp, fp, tn, fn_) = (self.tp as f64, self.fp as f64, self.tn as f64, self.fn_ as f64);
+        let (tp, fp, tn, fn_) = (
+            self.tp as f64,
+            self.fp as f64,
+            self.tn as f64,
+            self.fn_ as f64,
+        );
         let den = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)).sqrt();
         ratio(tp * tn - fp * fn_, den)
     }
@@ -102,14 +110,23 @@ pub fn roc_curve(truth: &[bool], scores: &[f64]) -> Vec<CurvePoint> {
     let negatives = truth.len() as f64 - positives;
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let mut points = vec![CurvePoint { threshold: f64::INFINITY, fpr: 0.0, tpr: 0.0, precision: 1.0 }];
+    let mut points = vec![CurvePoint {
+        threshold: f64::INFINITY,
+        fpr: 0.0,
+        tpr: 0.0,
+        precision: 1.0,
+    }];
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut i = 0;
     while i < order.len() {
         let score = scores[order[i]];
         // Tied scores move together: one step, possibly diagonal.
         while i < order.len() && scores[order[i]] == score {
-            if truth[order[i]] { tp += 1.0 } else { fp += 1.0 }
+            if truth[order[i]] {
+                tp += 1.0
+            } else {
+                fp += 1.0
+            }
             i += 1;
         }
         points.push(CurvePoint {
@@ -125,13 +142,19 @@ pub fn roc_curve(truth: &[bool], scores: &[f64]) -> Vec<CurvePoint> {
 /// Area under the ROC curve (trapezoids, so ties count one half).
 pub fn roc_auc(truth: &[bool], scores: &[f64]) -> f64 {
     let curve = roc_curve(truth, scores);
-    curve.windows(2).map(|w| (w[1].fpr - w[0].fpr) * (w[1].tpr + w[0].tpr) / 2.0).sum()
+    curve
+        .windows(2)
+        .map(|w| (w[1].fpr - w[0].fpr) * (w[1].tpr + w[0].tpr) / 2.0)
+        .sum()
 }
 
 /// Average precision: Σ (recallₖ − recallₖ₋₁) · precisionₖ over thresholds.
 pub fn average_precision(truth: &[bool], scores: &[f64]) -> f64 {
     let curve = roc_curve(truth, scores);
-    curve.windows(2).map(|w| (w[1].tpr - w[0].tpr) * w[1].precision).sum()
+    curve
+        .windows(2)
+        .map(|w| (w[1].tpr - w[0].tpr) * w[1].precision)
+        .sum()
 }
 
 /// The highest recall whose false-positive rate stays at or below `max_fpr`.
@@ -151,7 +174,9 @@ pub fn threshold_for_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> Option
         .skip(1)
         .filter(|p| p.fpr <= max_fpr + 1e-12)
         .map(|p| p.threshold)
-        .fold(None, |best: Option<f64>, t| Some(best.map_or(t, |b| b.min(t))))
+        .fold(None, |best: Option<f64>, t| {
+            Some(best.map_or(t, |b| b.min(t)))
+        })
 }
 
 /// The lowest threshold whose precision is at least `min_precision`.
@@ -161,13 +186,18 @@ pub fn threshold_for_precision(truth: &[bool], scores: &[f64], min_precision: f6
         .skip(1)
         .filter(|p| p.precision >= min_precision - 1e-12)
         .map(|p| p.threshold)
-        .fold(None, |best: Option<f64>, t| Some(best.map_or(t, |b| b.min(t))))
+        .fold(None, |best: Option<f64>, t| {
+            Some(best.map_or(t, |b| b.min(t)))
+        })
 }
 
 /// Mean squared error of the probabilities.
 pub fn brier_score(truth: &[bool], scores: &[f64]) -> f64 {
-    let sum: f64 =
-        truth.iter().zip(scores).map(|(&t, &s)| (s - if t { 1.0 } else { 0.0 }).powi(2)).sum();
+    let sum: f64 = truth
+        .iter()
+        .zip(scores)
+        .map(|(&t, &s)| (s - if t { 1.0 } else { 0.0 }).powi(2))
+        .sum();
     ratio(sum, truth.len() as f64)
 }
 
@@ -275,7 +305,15 @@ mod tests {
         let truth = [true, true, true, false, false, false, false];
         let scores = [0.9, 0.8, 0.3, 0.7, 0.2, 0.1, 0.4];
         let c = Confusion::at(&truth, &scores, 0.5);
-        assert_eq!(c, Confusion { tp: 2, fp: 1, tn: 3, fn_: 1 });
+        assert_eq!(
+            c,
+            Confusion {
+                tp: 2,
+                fp: 1,
+                tn: 3,
+                fn_: 1
+            }
+        );
         assert!(close(c.precision(), 2.0 / 3.0));
         assert!(close(c.recall(), 2.0 / 3.0));
         assert!(close(c.f1(), 2.0 / 3.0));
@@ -303,7 +341,10 @@ mod tests {
         let truth = [true, true, false, false];
         assert!(close(roc_auc(&truth, &[0.8, 0.5, 0.5, 0.2]), 3.5 / 4.0));
         // The order of tied rows does not matter.
-        assert!(close(roc_auc(&[false, true, true, false], &[0.5, 0.5, 0.8, 0.2]), 3.5 / 4.0));
+        assert!(close(
+            roc_auc(&[false, true, true, false], &[0.5, 0.5, 0.8, 0.2]),
+            3.5 / 4.0
+        ));
     }
 
     #[test]

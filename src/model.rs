@@ -141,9 +141,14 @@ impl Scorer<'_> {
     /// # Errors
     /// Fails only if the tokenizer fails.
     pub fn score(&mut self, text: &str) -> Result<Score> {
-        self.extractor.vectorize_into(text, &self.model.vocabulary, &mut self.row)?;
+        self.extractor
+            .vectorize_into(text, &self.model.vocabulary, &mut self.row)?;
         let logit = self.model.intercept + self.row.dot(&self.model.weights);
-        Ok(Score { logit, probability: sigmoid(logit), known_features: self.row.total_features })
+        Ok(Score {
+            logit,
+            probability: sigmoid(logit),
+            known_features: self.row.total_features,
+        })
     }
 
     /// The `k` features that pushed the last scored message most toward the
@@ -162,8 +167,19 @@ impl Scorer<'_> {
             feature: self.model.vocabulary.name(column).to_owned(),
             contribution,
         };
-        let toward_positive = all.iter().filter(|c| c.0 > 0.0).take(k).map(named).collect();
-        let toward_negative = all.iter().rev().filter(|c| c.0 < 0.0).take(k).map(named).collect();
+        let toward_positive = all
+            .iter()
+            .filter(|c| c.0 > 0.0)
+            .take(k)
+            .map(named)
+            .collect();
+        let toward_negative = all
+            .iter()
+            .rev()
+            .filter(|c| c.0 < 0.0)
+            .take(k)
+            .map(named)
+            .collect();
         (toward_positive, toward_negative)
     }
 
@@ -214,12 +230,20 @@ impl Model {
             return Err(Error::Config("weights must be finite".into()));
         }
         if !(0.0..=1.0).contains(&header.threshold) {
-            return Err(Error::Config(format!("threshold {} is outside [0, 1]", header.threshold)));
+            return Err(Error::Config(format!(
+                "threshold {} is outside [0, 1]",
+                header.threshold
+            )));
         }
         if header.labels.positive == header.labels.negative {
             return Err(Error::Config("the two labels must differ".into()));
         }
-        Ok(Model { header, vocabulary, weights, intercept })
+        Ok(Model {
+            header,
+            vocabulary,
+            weights,
+            intercept,
+        })
     }
 
     /// The default model embedded in the library (trained from `data/messages.csv`).
@@ -234,7 +258,10 @@ impl Model {
                     .map_err(|e| e.to_string())
             })
             .as_ref()
-            .map_err(|reason| Error::Model { path: "<embedded>".into(), reason: reason.clone() })
+            .map_err(|reason| Error::Model {
+                path: "<embedded>".into(),
+                reason: reason.clone(),
+            })
     }
 
     /// Loads a model file.
@@ -253,7 +280,10 @@ impl Model {
     /// # Errors
     /// As [`Model::load`].
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
-        let model = format::decode(bytes).map_err(|reason| Error::Model { path: path.into(), reason })?;
+        let model = format::decode(bytes).map_err(|reason| Error::Model {
+            path: path.into(),
+            reason,
+        })?;
         let header = &model.header;
         if header.normalization_version != NORMALIZATION_VERSION {
             return Err(Error::Model {
@@ -287,8 +317,14 @@ impl Model {
     /// # Errors
     /// [`Error::Io`] if writing or renaming fails.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             use std::io::Write;
@@ -343,7 +379,11 @@ impl Model {
     /// # Errors
     /// Fails if the dictionary cannot be loaded.
     pub fn scorer(&self) -> Result<Scorer<'_>> {
-        Ok(Scorer { model: self, extractor: Extractor::new()?, row: SparseRow::new() })
+        Ok(Scorer {
+            model: self,
+            extractor: Extractor::new()?,
+            row: SparseRow::new(),
+        })
     }
 
     /// Scores one message (convenient; creates a scorer each call).
@@ -356,7 +396,11 @@ impl Model {
 
     /// The label for a probability under `threshold`.
     pub fn label_for(&self, probability: f64, threshold: f64) -> &str {
-        if probability >= threshold { self.positive_label() } else { self.negative_label() }
+        if probability >= threshold {
+            self.positive_label()
+        } else {
+            self.negative_label()
+        }
     }
 
     /// The `n` features with the largest and smallest weights.
@@ -364,9 +408,19 @@ impl Model {
         let mut order: Vec<usize> = (0..self.weights.len()).collect();
         order.sort_by(|&a, &b| self.weights[b].total_cmp(&self.weights[a]).then(a.cmp(&b)));
         let pick = |i: &usize| (self.vocabulary.name(*i).to_owned(), self.weights[*i]);
-        let positive = order.iter().take(n).filter(|&&i| self.weights[i] > 0.0).map(pick).collect();
-        let negative =
-            order.iter().rev().take(n).filter(|&&i| self.weights[i] < 0.0).map(pick).collect();
+        let positive = order
+            .iter()
+            .take(n)
+            .filter(|&&i| self.weights[i] > 0.0)
+            .map(pick)
+            .collect();
+        let negative = order
+            .iter()
+            .rev()
+            .take(n)
+            .filter(|&&i| self.weights[i] < 0.0)
+            .map(pick)
+            .collect();
         (positive, negative)
     }
 }
@@ -384,16 +438,30 @@ mod tests {
         let otp = model
             .score("【Amazon】認証コードは123456です。このコードは誰にも教えないでください。")
             .unwrap();
-        assert!(scam.probability >= model.threshold(), "scam scored {}", scam.probability);
-        assert!(otp.probability < model.threshold(), "OTP scored {}", otp.probability);
+        assert!(
+            scam.probability >= model.threshold(),
+            "scam scored {}",
+            scam.probability
+        );
+        assert!(
+            otp.probability < model.threshold(),
+            "OTP scored {}",
+            otp.probability
+        );
     }
 
     #[test]
     fn contributions_and_intercept_sum_to_the_logit() {
         let model = Model::embedded_default().unwrap();
         let mut scorer = model.scorer().unwrap();
-        let score = scorer.score("お荷物をお届けに上がりましたが不在の為持ち帰りました http://sagawa-a.top").unwrap();
-        let sum: f64 = scorer.contributions_last().iter().map(|c| c.contribution).sum::<f64>()
+        let score = scorer
+            .score("お荷物をお届けに上がりましたが不在の為持ち帰りました http://sagawa-a.top")
+            .unwrap();
+        let sum: f64 = scorer
+            .contributions_last()
+            .iter()
+            .map(|c| c.contribution)
+            .sum::<f64>()
             + model.intercept();
         assert!((sum - score.logit).abs() < 1e-9, "{sum} vs {}", score.logit);
         let (up, down) = scorer.explain_last(3);
@@ -410,10 +478,20 @@ mod tests {
         let score = scorer.score(text).unwrap();
         let mut dense = vec![0.0; model.vocabulary().len()];
         for c in scorer.contributions_last() {
-            let column = model.vocabulary().names().iter().position(|n| *n == c.feature).unwrap();
+            let column = model
+                .vocabulary()
+                .names()
+                .iter()
+                .position(|n| *n == c.feature)
+                .unwrap();
             dense[column] = c.contribution / model.weights()[column];
         }
-        let logit: f64 = dense.iter().zip(model.weights()).map(|(x, w)| x * w).sum::<f64>() + model.intercept();
+        let logit: f64 = dense
+            .iter()
+            .zip(model.weights())
+            .map(|(x, w)| x * w)
+            .sum::<f64>()
+            + model.intercept();
         assert!((logit - score.logit).abs() < 1e-9);
     }
 }

@@ -36,33 +36,131 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Link shorteners: a link whose real target is hidden is a classic lure.
 const SHORTENERS: &[&str] = &[
-    "bit.ly", "t.co", "tinyurl.com", "is.gd", "v.gd", "x.gd", "ow.ly", "buff.ly", "goo.gl",
-    "rebrand.ly", "cutt.ly", "shorturl.at", "t.ly", "tiny.cc", "rb.gy", "lnkd.in", "s.id",
-    "urx.red", "urx.blue", "00m.in", "qr.paypay.ne.jp", "amzn.to", "amzn.asia", "lin.ee",
+    "bit.ly",
+    "t.co",
+    "tinyurl.com",
+    "is.gd",
+    "v.gd",
+    "x.gd",
+    "ow.ly",
+    "buff.ly",
+    "goo.gl",
+    "rebrand.ly",
+    "cutt.ly",
+    "shorturl.at",
+    "t.ly",
+    "tiny.cc",
+    "rb.gy",
+    "lnkd.in",
+    "s.id",
+    "urx.red",
+    "urx.blue",
+    "00m.in",
+    "qr.paypay.ne.jp",
+    "amzn.to",
+    "amzn.asia",
+    "lin.ee",
 ];
 
 /// Brand words that impersonation domains borrow, and the registrable
 /// domains the brands really use. A host containing a brand word outside its
 /// official domains gets `url:lookalike`.
 const BRAND_WORDS: &[&str] = &[
-    "amazon", "amzn", "rakuten", "apple", "icloud", "mercari", "paypay", "sagawa", "yamato",
-    "kuroneko", "japanpost", "jppost", "post", "docomo", "softbank", "mufg", "smbc", "mizuho",
-    "yucho", "jp-bank", "aeon", "jcb", "saison", "epos", "nta", "etc", "eki-net", "jreast",
-    "tepco", "line", "visa", "mastercard", "au-", "kddi", "ntt", "yahoo", "google", "microsoft",
+    "amazon",
+    "amzn",
+    "rakuten",
+    "apple",
+    "icloud",
+    "mercari",
+    "paypay",
+    "sagawa",
+    "yamato",
+    "kuroneko",
+    "japanpost",
+    "jppost",
+    "post",
+    "docomo",
+    "softbank",
+    "mufg",
+    "smbc",
+    "mizuho",
+    "yucho",
+    "jp-bank",
+    "aeon",
+    "jcb",
+    "saison",
+    "epos",
+    "nta",
+    "etc",
+    "eki-net",
+    "jreast",
+    "tepco",
+    "line",
+    "visa",
+    "mastercard",
+    "au-",
+    "kddi",
+    "ntt",
+    "yahoo",
+    "google",
+    "microsoft",
 ];
 
 /// Official registrable domains of the brands above (and a few public bodies).
 const OFFICIAL_DOMAINS: &[&str] = &[
-    "amazon.co.jp", "amazon.com", "amazon.jp", "amzn.to", "amzn.asia", "rakuten.co.jp",
-    "rakuten.com", "rakuten-card.co.jp", "rakuten-bank.co.jp", "apple.com", "icloud.com",
-    "mercari.com", "jp.mercari.com", "paypay.ne.jp", "paypay-bank.co.jp", "sagawa-exp.co.jp",
-    "kuronekoyamato.co.jp", "yamato-hd.co.jp", "japanpost.jp", "jp-bank.japanpost.jp",
-    "docomo.ne.jp", "nttdocomo.co.jp", "softbank.jp", "softbank.co.jp", "au.com", "kddi.com",
-    "bk.mufg.jp", "mufg.jp", "smbc.co.jp", "smbc-card.com", "mizuhobank.co.jp", "aeon.co.jp",
-    "aeonbank.co.jp", "jcb.co.jp", "saisoncard.co.jp", "eposcard.co.jp", "nta.go.jp",
-    "eki-net.com", "jreast.co.jp", "tepco.co.jp", "line.me", "linecorp.com", "line.naver.jp",
-    "yahoo.co.jp", "google.com", "microsoft.com", "ntt.com", "ntt-finance.co.jp",
-    "ntt-east.co.jp", "ntt-west.co.jp", "visa.co.jp", "mastercard.co.jp", "etc-meisai.jp",
+    "amazon.co.jp",
+    "amazon.com",
+    "amazon.jp",
+    "amzn.to",
+    "amzn.asia",
+    "rakuten.co.jp",
+    "rakuten.com",
+    "rakuten-card.co.jp",
+    "rakuten-bank.co.jp",
+    "apple.com",
+    "icloud.com",
+    "mercari.com",
+    "jp.mercari.com",
+    "paypay.ne.jp",
+    "paypay-bank.co.jp",
+    "sagawa-exp.co.jp",
+    "kuronekoyamato.co.jp",
+    "yamato-hd.co.jp",
+    "japanpost.jp",
+    "jp-bank.japanpost.jp",
+    "docomo.ne.jp",
+    "nttdocomo.co.jp",
+    "softbank.jp",
+    "softbank.co.jp",
+    "au.com",
+    "kddi.com",
+    "bk.mufg.jp",
+    "mufg.jp",
+    "smbc.co.jp",
+    "smbc-card.com",
+    "mizuhobank.co.jp",
+    "aeon.co.jp",
+    "aeonbank.co.jp",
+    "jcb.co.jp",
+    "saisoncard.co.jp",
+    "eposcard.co.jp",
+    "nta.go.jp",
+    "eki-net.com",
+    "jreast.co.jp",
+    "tepco.co.jp",
+    "line.me",
+    "linecorp.com",
+    "line.naver.jp",
+    "yahoo.co.jp",
+    "google.com",
+    "microsoft.com",
+    "ntt.com",
+    "ntt-finance.co.jp",
+    "ntt-east.co.jp",
+    "ntt-west.co.jp",
+    "visa.co.jp",
+    "mastercard.co.jp",
+    "etc-meisai.jp",
 ];
 
 /// Second-level labels under `.jp` that make the registrable domain three labels long.
@@ -70,10 +168,10 @@ const JP_SECOND_LEVEL: &[&str] = &["co", "ne", "or", "ac", "go", "lg", "ed", "gr
 
 /// Top-level domains accepted for a bare domain written without `http://`.
 const BARE_TLDS: &[&str] = &[
-    "com", "net", "org", "jp", "top", "xyz", "cn", "icu", "info", "vip", "shop", "cc", "me",
-    "io", "co", "biz", "club", "online", "site", "work", "link", "live", "app", "ly", "gd",
-    "to", "asia", "tk", "ml", "ga", "cf", "buzz", "fun", "pw", "ru", "hk", "tw", "kr", "us",
-    "cyou", "monster", "rest", "bond", "sbs", "store", "tokyo",
+    "com", "net", "org", "jp", "top", "xyz", "cn", "icu", "info", "vip", "shop", "cc", "me", "io",
+    "co", "biz", "club", "online", "site", "work", "link", "live", "app", "ly", "gd", "to", "asia",
+    "tk", "ml", "ga", "cf", "buzz", "fun", "pw", "ru", "hk", "tw", "kr", "us", "cyou", "monster",
+    "rest", "bond", "sbs", "store", "tokyo",
 ];
 
 /// The result of normalizing one message. Reuse one value across messages
@@ -181,37 +279,40 @@ impl Normalizer {
         let mut pending_space = false;
         let mut previous: Option<char> = None;
         let scratch = &mut out.scratch;
-        for raw in input.chars() {
-            if is_zero_width(raw) {
-                had_zero_width = true;
+        // NFKC runs over the whole stream (not char by char) so that
+        // half-width ｶ + ﾞ compose into ガ.
+        let visible = input.chars().filter(|&c| {
+            let zero_width = is_zero_width(c);
+            had_zero_width |= zero_width;
+            had_math |= is_math_alphanumeric(c);
+            !zero_width
+        });
+        for c in visible.nfkc() {
+            let c = if c.is_whitespace() {
+                // Line breaks and tabs become spaces: an SMS line break is layout.
+                ' '
+            } else if c.is_control() || is_zero_width(c) {
+                continue;
+            } else if c.is_uppercase() && (c as u32) < 0x0530 {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c
+            };
+            if c == ' ' {
+                pending_space = previous.is_some();
                 continue;
             }
-            had_math |= is_math_alphanumeric(raw);
-            for c in std::iter::once(raw).nfkc() {
-                let c = if c.is_whitespace() || c.is_control() {
-                    // Line breaks and tabs become spaces: an SMS line break is layout.
-                    ' '
-                } else if c.is_uppercase() && (c as u32) < 0x0530 {
-                    c.to_lowercase().next().unwrap_or(c)
-                } else {
-                    c
-                };
-                if c == ' ' {
-                    pending_space = previous.is_some();
-                    continue;
+            if pending_space {
+                // Japanese is written without spaces; a space between two
+                // Japanese characters is padding or filter evasion.
+                let keep = !(previous.is_some_and(is_japanese) && is_japanese(c));
+                if keep {
+                    scratch.push(' ');
                 }
-                if pending_space {
-                    // Japanese is written without spaces; a space between two
-                    // Japanese characters is padding or filter evasion.
-                    let keep = !(previous.is_some_and(is_japanese) && is_japanese(c));
-                    if keep {
-                        scratch.push(' ');
-                    }
-                    pending_space = false;
-                }
-                scratch.push(c);
-                previous = Some(c);
+                pending_space = false;
             }
+            scratch.push(c);
+            previous = Some(c);
         }
         collapse_spaced_letters(scratch, &mut out.text);
         std::mem::swap(&mut out.text, &mut out.scratch);
@@ -297,15 +398,25 @@ fn extract_entities(out: &mut Normalized) {
             None
         };
         if let Some(range) = replaced {
-            out.text.push_str(&source[last..range.start]);
-            out.text.push(' ');
+            push_joined(&mut out.text, &source[last..range.start]);
+            push_joined(&mut out.text, " ");
             last = range.end;
         }
     }
-    out.text.push_str(&source[last..]);
+    push_joined(&mut out.text, &source[last..]);
     let trimmed_len = out.text.trim_end().len();
     out.text.truncate(trimmed_len);
     out.scratch = source;
+}
+
+/// Appends `piece`, dropping its leading space when `text` already ends in one.
+fn push_joined(text: &mut String, piece: &str) {
+    let piece = if text.ends_with(' ') || text.is_empty() {
+        piece.trim_start_matches(' ')
+    } else {
+        piece
+    };
+    text.push_str(piece);
 }
 
 /// Strips trailing punctuation that belongs to the sentence, not the URL.
@@ -348,11 +459,15 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool) {
     let start = labels.len().saturating_sub(registrable_len);
     let registrable_start = labels[..start].iter().map(|l| l.len() + 1).sum::<usize>();
     let host_trimmed = host.trim_matches('.');
-    let registrable = host_trimmed.get(registrable_start..).unwrap_or(host_trimmed);
+    let registrable = host_trimmed
+        .get(registrable_start..)
+        .unwrap_or(host_trimmed);
     let tld = labels.last().copied().unwrap_or("");
     out.push_entity(&["dom:", registrable]);
     out.push_entity(&["tld:", tld]);
-    let official = OFFICIAL_DOMAINS.iter().any(|d| host == *d || host.ends_with(&format!(".{d}")));
+    let official = OFFICIAL_DOMAINS
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")));
     if SHORTENERS.contains(&host) || SHORTENERS.contains(&registrable) {
         out.push_entity(&["url:shortener"]);
     } else if official {
@@ -420,15 +535,18 @@ fn digit_entities(
 
 /// Japanese phone number type from its leading digits.
 fn phone_kind(number: &str) -> &'static str {
-    let digits: String = number.chars().filter(char::is_ascii_digit).take(4).collect();
+    let digits: String = number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(4)
+        .collect();
     if digits.starts_with("0120") || digits.starts_with("0800") {
         "freedial"
     } else if digits.starts_with("0570") {
         "navidial"
     } else if digits.starts_with("050") {
         "ip"
-    } else if digits.starts_with("070") || digits.starts_with("080") || digits.starts_with("090")
-    {
+    } else if digits.starts_with("070") || digits.starts_with("080") || digits.starts_with("090") {
         "mobile"
     } else {
         "landline"
@@ -487,14 +605,20 @@ mod tests {
             "url:query",
             "url:hyphen",
         ] {
-            assert!(entities.contains(&want.to_owned()), "missing {want} in {entities:?}");
+            assert!(
+                entities.contains(&want.to_owned()),
+                "missing {want} in {entities:?}"
+            );
         }
     }
 
     #[test]
     fn full_width_url_is_recognised() {
         let (_, entities) = norm("ｈｔｔｐｓ：／／ｂｉｔ．ｌｙ／３ｘＹ再配達");
-        assert!(entities.contains(&"url:shortener".to_owned()), "{entities:?}");
+        assert!(
+            entities.contains(&"url:shortener".to_owned()),
+            "{entities:?}"
+        );
     }
 
     #[test]
@@ -511,7 +635,7 @@ mod tests {
     #[test]
     fn bare_domain_in_japanese_text() {
         let (text, e) = norm("amazon.co.jpで購入");
-        assert_eq!(text, " で購入");
+        assert_eq!(text, "で購入");
         assert!(e.contains(&"dom:amazon.co.jp".to_owned()), "{e:?}");
     }
 

@@ -1,1 +1,211 @@
-//! Evaluation reports (filled in below).
+//! Markdown evaluation reports with ROC, precision–recall and score
+//! histogram plots (SVG, drawn with plotters).
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::evaluate::Evaluation;
+
+fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
+    Error::io(
+        path,
+        std::io::Error::other(format!("drawing the plot: {err}")),
+    )
+}
+
+/// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`.
+///
+/// # Errors
+/// [`Error::Io`] if the directory or a file cannot be written.
+pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let roc_path = dir.join("roc.svg");
+    let pr_path = dir.join("pr.svg");
+    let hist_path = dir.join("scores.svg");
+    draw_curve(
+        &roc_path,
+        "ROC curve",
+        "false-positive rate",
+        "true-positive rate (recall)",
+        evaluation.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
+        Some(vec![(0.0, 0.0), (1.0, 1.0)]),
+    )?;
+    let pr_points = evaluation
+        .roc
+        .iter()
+        .skip(1)
+        .map(|p| (p.tpr, p.precision))
+        .collect();
+    draw_curve(
+        &pr_path,
+        "Precision–recall curve",
+        "recall",
+        "precision",
+        pr_points,
+        None,
+    )?;
+    draw_histogram(&hist_path, evaluation)?;
+
+    let s = &evaluation.summary;
+    let c = s.confusion;
+    let mut md = String::new();
+    md.push_str("# Evaluation report\n\n");
+    md.push_str(&format!(
+        "Protocol: {}.\n\nPositive label: `{}`; threshold {}.\n\n",
+        evaluation.protocol, evaluation.positive_label, s.threshold
+    ));
+    md.push_str("| metric | value |\n|---|---:|\n");
+    for (name, value) in [
+        ("rows", s.rows as f64),
+        ("accuracy", s.accuracy),
+        ("precision", s.precision),
+        ("recall", s.recall),
+        ("F1", s.f1),
+        ("MCC", s.mcc),
+        ("ROC-AUC", s.roc_auc),
+        ("PR-AUC (average precision)", s.pr_auc),
+        ("recall at FPR ≤ 1%", s.recall_at_fpr_1pct),
+        ("recall at FPR ≤ 0.1%", s.recall_at_fpr_01pct),
+        ("Brier score", s.brier),
+    ] {
+        if name == "rows" {
+            md.push_str(&format!("| {name} | {} |\n", s.rows));
+        } else {
+            md.push_str(&format!("| {name} | {value:.4} |\n"));
+        }
+    }
+    md.push_str(&format!(
+        "\n## Confusion matrix\n\n| truth \\ predicted | negative | positive |\n|---|---:|---:|\n| negative | {} | {} |\n| positive | {} | {} |\n",
+        c.tn, c.fp, c.fn_, c.tp
+    ));
+    md.push_str("\n## Curves\n\n![ROC curve](roc.svg)\n\n![Precision-recall curve](pr.svg)\n\n![Score histogram per class](scores.svg)\n");
+    md.push_str("\n## Calibration\n\n| P(positive) bin | rows | mean predicted | observed positive share |\n|---|---:|---:|---:|\n");
+    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
+        md.push_str(&format!(
+            "| {:.1}–{:.1} | {} | {:.3} | {:.3} |\n",
+            b.low, b.high, b.rows, b.mean_predicted, b.observed
+        ));
+    }
+    if !evaluation.categories.is_empty() {
+        md.push_str("\n## Per category\n\n| category | rows | recall | false-positive rate |\n|---|---:|---:|---:|\n");
+        for r in &evaluation.categories {
+            let fmt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.3}"));
+            md.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                r.category,
+                r.rows,
+                fmt(r.recall),
+                fmt(r.false_positive_rate)
+            ));
+        }
+    }
+    for (title, list) in [
+        ("Worst false positives", &evaluation.worst_false_positives),
+        ("Worst false negatives", &evaluation.worst_false_negatives),
+    ] {
+        md.push_str(&format!(
+            "\n## {title}\n\n| line | score | category | text |\n|---:|---:|---|---|\n"
+        ));
+        for e in list {
+            let text = e.text.replace('|', "\\|").replace('\n', " ");
+            md.push_str(&format!(
+                "| {} | {:.3} | {} | {} |\n",
+                e.line,
+                e.score,
+                e.category.as_deref().unwrap_or(""),
+                text
+            ));
+        }
+    }
+    let path = dir.join("report.md");
+    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
+fn draw_curve(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: Vec<(f64, f64)>,
+    diagonal: Option<Vec<(f64, f64)>>,
+) -> Result<()> {
+    let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
+        .map_err(|e| plot_error(path, e))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    if let Some(d) = diagonal {
+        chart
+            .draw_series(LineSeries::new(d, BLACK.mix(0.3)))
+            .map_err(|e| plot_error(path, e))?;
+    }
+    chart
+        .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
+        .map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))?;
+    Ok(())
+}
+
+fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<()> {
+    const BINS: usize = 20;
+    let mut counts = [[0u32; BINS]; 2];
+    for (&t, &s) in evaluation.truth.iter().zip(&evaluation.scores) {
+        let b = ((s * BINS as f64) as usize).min(BINS - 1);
+        counts[usize::from(t)][b] += 1;
+    }
+    let max = counts.iter().flatten().copied().max().unwrap_or(1).max(1);
+    let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Scores per true class", ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(0f64..1f64, 0u32..(max + max / 10 + 1))
+        .map_err(|e| plot_error(path, e))?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("P({})", evaluation.positive_label))
+        .y_desc("messages")
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    let width = 1.0 / BINS as f64;
+    for (class, color, name) in [
+        (0usize, GREEN, "other label"),
+        (1, RED, evaluation.positive_label.as_str()),
+    ] {
+        let bars = (0..BINS).map(move |b| {
+            let x0 = b as f64 * width + if class == 1 { width / 2.0 } else { 0.0 };
+            Rectangle::new(
+                [(x0, 0), (x0 + width / 2.0, counts[class][b])],
+                color.mix(0.7).filled(),
+            )
+        });
+        chart
+            .draw_series(bars)
+            .map_err(|e| plot_error(path, e))?
+            .label(name.to_owned())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))?;
+    Ok(())
+}

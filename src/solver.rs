@@ -69,7 +69,12 @@ pub struct FitParams {
 
 impl Default for FitParams {
     fn default() -> Self {
-        FitParams { alpha: 0.02, max_iterations: 500, gradient_tolerance: 1e-4, solver: Solver::Sparse }
+        FitParams {
+            alpha: 0.02,
+            max_iterations: 500,
+            gradient_tolerance: 1e-4,
+            solver: Solver::Sparse,
+        }
     }
 }
 
@@ -98,7 +103,12 @@ pub struct CsrMatrix {
 impl CsrMatrix {
     /// An empty matrix with `n_columns` columns.
     pub fn new(n_columns: usize) -> Self {
-        CsrMatrix { row_starts: vec![0], columns: Vec::new(), values: Vec::new(), n_columns }
+        CsrMatrix {
+            row_starts: vec![0],
+            columns: Vec::new(),
+            values: Vec::new(),
+            n_columns,
+        }
     }
 
     /// Appends a row.
@@ -150,7 +160,10 @@ pub fn fit(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fitte
         )));
     }
     if !(params.alpha.is_finite() && params.alpha >= 0.0) {
-        return Err(Error::Config(format!("alpha must be finite and >= 0, got {}", params.alpha)));
+        return Err(Error::Config(format!(
+            "alpha must be finite and >= 0, got {}",
+            params.alpha
+        )));
     }
     if !(params.gradient_tolerance.is_finite() && params.gradient_tolerance > 0.0) {
         return Err(Error::Config("gradient tolerance must be > 0".into()));
@@ -178,7 +191,11 @@ struct SparseProblem<'a> {
 
 /// log(1 + exp(−t)), computed without overflow.
 fn log1p_exp_neg(t: f64) -> f64 {
-    if t > 0.0 { (-t).exp().ln_1p() } else { -t + t.exp().ln_1p() }
+    if t > 0.0 {
+        (-t).exp().ln_1p()
+    } else {
+        -t + t.exp().ln_1p()
+    }
 }
 
 fn sigmoid(t: f64) -> f64 {
@@ -211,7 +228,11 @@ impl SparseProblem<'_> {
                 for i in block * BLOCK_ROWS..end {
                     let (columns, values) = x.row(i);
                     let z: f64 = intercept
-                        + columns.iter().zip(values).map(|(&c, &v)| coef[c as usize] * v).sum::<f64>();
+                        + columns
+                            .iter()
+                            .zip(values)
+                            .map(|(&c, &v)| coef[c as usize] * v)
+                            .sum::<f64>();
                     let yz = y[i] * z;
                     loss += log1p_exp_neg(yz);
                     let scale = (sigmoid(yz) - 1.0) * y[i];
@@ -256,7 +277,10 @@ impl Gradient for SparseProblem<'_> {
 fn fit_sparse(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
     let problem = SparseProblem {
         x,
-        y: positive.iter().map(|&p| if p { 1.0 } else { -1.0 }).collect(),
+        y: positive
+            .iter()
+            .map(|&p| if p { 1.0 } else { -1.0 })
+            .collect(),
         alpha: params.alpha,
         cache: RefCell::new(None),
     };
@@ -280,12 +304,20 @@ fn fit_sparse(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fi
         .ok_or_else(|| Error::Training("the optimizer returned no parameters".into()))?;
     let mut weights = best.to_vec();
     let intercept = weights.pop().unwrap_or(0.0);
-    Ok(FittedWeights { weights, intercept, iterations, converged })
+    Ok(FittedWeights {
+        weights,
+        intercept,
+        iterations,
+        converged,
+    })
 }
 
 fn fit_linfa(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
     let dense = x.to_dense();
-    let targets: Array1<&str> = positive.iter().map(|&p| if p { "pos" } else { "neg" }).collect();
+    let targets: Array1<&str> = positive
+        .iter()
+        .map(|&p| if p { "pos" } else { "neg" })
+        .collect();
     let dataset = Dataset::new(dense, targets);
     let fitted = linfa_logistic::LogisticRegression::default()
         .alpha(params.alpha)
@@ -295,7 +327,11 @@ fn fit_linfa(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fit
         .map_err(|err| Error::Training(err.to_string()))?;
     // linfa-logistic 0.8.1 makes the *more frequent* label its positive
     // class; flip the sign when that is not ours.
-    let sign = if fitted.labels().pos.class == "pos" { 1.0 } else { -1.0 };
+    let sign = if fitted.labels().pos.class == "pos" {
+        1.0
+    } else {
+        -1.0
+    };
     Ok(FittedWeights {
         weights: fitted.params().iter().map(|w| sign * w).collect(),
         intercept: sign * fitted.intercept(),
@@ -312,7 +348,9 @@ mod tests {
     fn synthetic(rows: usize, cols: usize, seed: u64) -> (CsrMatrix, Vec<bool>) {
         let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
         let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as f64 / (1u64 << 31) as f64
         };
         let truth: Vec<f64> = (0..cols).map(|_| next() * 4.0 - 2.0).collect();
@@ -336,9 +374,30 @@ mod tests {
     #[test]
     fn sparse_solver_matches_linfa_logistic() {
         let (x, y) = synthetic(600, 80, 7);
-        let tight = FitParams { alpha: 1.0, gradient_tolerance: 1e-8, max_iterations: 1000, ..Default::default() };
-        let ours = fit(&x, &y, &FitParams { solver: Solver::Sparse, ..tight.clone() }).unwrap();
-        let reference = fit(&x, &y, &FitParams { solver: Solver::Linfa, ..tight }).unwrap();
+        let tight = FitParams {
+            alpha: 1.0,
+            gradient_tolerance: 1e-8,
+            max_iterations: 1000,
+            ..Default::default()
+        };
+        let ours = fit(
+            &x,
+            &y,
+            &FitParams {
+                solver: Solver::Sparse,
+                ..tight.clone()
+            },
+        )
+        .unwrap();
+        let reference = fit(
+            &x,
+            &y,
+            &FitParams {
+                solver: Solver::Linfa,
+                ..tight
+            },
+        )
+        .unwrap();
         assert!(ours.converged);
         for (a, b) in ours.weights.iter().zip(&reference.weights) {
             assert!((a - b).abs() < 1e-5, "weight {a} vs linfa {b}");
@@ -350,10 +409,30 @@ mod tests {
     fn orientation_does_not_depend_on_which_label_is_more_frequent() {
         let (x, y) = synthetic(300, 30, 3);
         let flipped: Vec<bool> = y.iter().map(|p| !p).collect();
-        let params = FitParams { gradient_tolerance: 1e-9, max_iterations: 1000, ..Default::default() };
+        let params = FitParams {
+            gradient_tolerance: 1e-9,
+            max_iterations: 1000,
+            ..Default::default()
+        };
         for solver in [Solver::Sparse, Solver::Linfa] {
-            let a = fit(&x, &y, &FitParams { solver, ..params.clone() }).unwrap();
-            let b = fit(&x, &flipped, &FitParams { solver, ..params.clone() }).unwrap();
+            let a = fit(
+                &x,
+                &y,
+                &FitParams {
+                    solver,
+                    ..params.clone()
+                },
+            )
+            .unwrap();
+            let b = fit(
+                &x,
+                &flipped,
+                &FitParams {
+                    solver,
+                    ..params.clone()
+                },
+            )
+            .unwrap();
             for (wa, wb) in a.weights.iter().zip(&b.weights) {
                 assert!((wa + wb).abs() < 1e-5, "{solver:?}: {wa} vs {wb}");
             }
@@ -363,7 +442,11 @@ mod tests {
     #[test]
     fn hitting_max_iterations_is_reported() {
         let (x, y) = synthetic(200, 40, 1);
-        let params = FitParams { max_iterations: 2, gradient_tolerance: 1e-12, ..Default::default() };
+        let params = FitParams {
+            max_iterations: 2,
+            gradient_tolerance: 1e-12,
+            ..Default::default()
+        };
         assert!(!fit(&x, &y, &params).unwrap().converged);
     }
 
@@ -372,15 +455,35 @@ mod tests {
         let (x, y) = synthetic(50, 5, 2);
         assert!(fit(&x, &y[..10], &FitParams::default()).is_err());
         assert!(fit(&x, &vec![true; 50], &FitParams::default()).is_err());
-        assert!(fit(&x, &y, &FitParams { alpha: f64::NAN, ..Default::default() }).is_err());
+        assert!(
+            fit(
+                &x,
+                &y,
+                &FitParams {
+                    alpha: f64::NAN,
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn result_does_not_depend_on_thread_count() {
         let (x, y) = synthetic(3000, 50, 9);
         let params = FitParams::default();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| fit(&x, &y, &params)).unwrap();
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| fit(&x, &y, &params)).unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| fit(&x, &y, &params))
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(|| fit(&x, &y, &params))
+            .unwrap();
         assert_eq!(one, two);
     }
 }

@@ -38,7 +38,9 @@ impl Tokenizer {
         SHARED
             .get_or_init(|| {
                 let dictionary = embedded::load().map_err(|err| err.to_string())?;
-                Ok(Tokenizer { segmenter: Segmenter::new(Mode::Normal, dictionary, None) })
+                Ok(Tokenizer {
+                    segmenter: Segmenter::new(Mode::Normal, dictionary, None),
+                })
             })
             .as_ref()
             .map_err(|reason| Error::Tokenizer(format!("loading the IPADIC dictionary: {reason}")))
@@ -46,7 +48,9 @@ impl Tokenizer {
 
     /// A per-thread worker with its own reusable buffers.
     pub fn worker(&self) -> TokenizerWorker {
-        TokenizerWorker { worker: self.segmenter.new_worker() }
+        TokenizerWorker {
+            worker: self.segmenter.new_worker(),
+        }
     }
 }
 
@@ -65,7 +69,10 @@ impl TokenizerWorker {
         if text.is_empty() {
             return Ok(());
         }
-        let tokens = self.worker.segment(text).map_err(|err| Error::Tokenizer(err.to_string()))?;
+        let tokens = self
+            .worker
+            .segment(text)
+            .map_err(|err| Error::Tokenizer(err.to_string()))?;
         for token in &tokens {
             each(&text[token.byte_start..token.byte_end]);
         }
@@ -90,7 +97,9 @@ mod tests {
     #[test]
     fn tokenizes_the_fake_billing_message() {
         let mut worker = Tokenizer::shared().unwrap().worker();
-        let tokens = worker.tokens("会員登録の未納金が発生しております。").unwrap();
+        let tokens = worker
+            .tokens("会員登録の未納金が発生しております。")
+            .unwrap();
         assert_eq!(tokens[..6], ["会員", "登録", "の", "未", "納金", "が"]);
     }
 

@@ -114,7 +114,11 @@ impl Prepared {
             docs.extend(chunk_docs);
             names.merge(chunk_names);
         }
-        Ok(Prepared { docs, names, positive })
+        Ok(Prepared {
+            docs,
+            names,
+            positive,
+        })
     }
 
     /// Fits a vocabulary and weights on the rows in `rows`.
@@ -141,7 +145,12 @@ impl Prepared {
     }
 
     /// P(positive) for the rows in `rows` under a fitted vocabulary and weights.
-    pub fn score(&self, rows: &[usize], vocabulary: &Vocabulary, weights: &FittedWeights) -> Vec<f64> {
+    pub fn score(
+        &self,
+        rows: &[usize],
+        vocabulary: &Vocabulary,
+        weights: &FittedWeights,
+    ) -> Vec<f64> {
         rows.par_iter()
             .map_init(SparseRow::new, |row, &i| {
                 vocabulary.vectorize_terms(&self.docs[i], row);
@@ -178,11 +187,17 @@ impl Prepared {
 }
 
 /// Seeded stratified split: returns (train rows, test rows).
-pub fn stratified_split(positive: &[bool], test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+pub fn stratified_split(
+    positive: &[bool],
+    test_fraction: f64,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut train, mut test) = (Vec::new(), Vec::new());
     for class in [true, false] {
-        let mut rows: Vec<usize> = (0..positive.len()).filter(|&i| positive[i] == class).collect();
+        let mut rows: Vec<usize> = (0..positive.len())
+            .filter(|&i| positive[i] == class)
+            .collect();
         rows.shuffle(&mut rng);
         let n_test = (rows.len() as f64 * test_fraction).round() as usize;
         test.extend_from_slice(&rows[..n_test]);
@@ -196,14 +211,21 @@ pub fn stratified_split(positive: &[bool], test_fraction: f64, seed: u64) -> (Ve
 /// Seeded stratified k-fold assignment (fold number per row). With `groups`,
 /// every group lands in one fold: groups are shuffled, then placed largest
 /// first into the fold that has the fewest rows of the group's majority class.
-pub fn stratified_folds(positive: &[bool], k: usize, seed: u64, groups: Option<&[String]>) -> Vec<usize> {
+pub fn stratified_folds(
+    positive: &[bool],
+    k: usize,
+    seed: u64,
+    groups: Option<&[String]>,
+) -> Vec<usize> {
     let k = k.max(2);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut folds = vec![0; positive.len()];
     match groups {
         None => {
             for class in [true, false] {
-                let mut rows: Vec<usize> = (0..positive.len()).filter(|&i| positive[i] == class).collect();
+                let mut rows: Vec<usize> = (0..positive.len())
+                    .filter(|&i| positive[i] == class)
+                    .collect();
                 rows.shuffle(&mut rng);
                 for (position, &row) in rows.iter().enumerate() {
                     folds[row] = position % k;
@@ -223,7 +245,9 @@ pub fn stratified_folds(positive: &[bool], k: usize, seed: u64, groups: Option<&
             for rows in list {
                 let positives = rows.iter().filter(|&&i| positive[i]).count();
                 let class = usize::from(positives * 2 >= rows.len());
-                let fold = (0..k).min_by_key(|&f| (load[f][class], load[f][1 - class])).expect("k >= 2");
+                let fold = (0..k)
+                    .min_by_key(|&f| (load[f][class], load[f][1 - class]))
+                    .expect("k >= 2");
                 load[fold][class] += rows.len();
                 for row in rows {
                     folds[row] = fold;
@@ -243,7 +267,11 @@ pub fn data_hash(texts: &[String], labels: &[String]) -> String {
         hasher.update(l.as_bytes());
         hasher.update([b'\n']);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Today's UTC date, or the date of `SOURCE_DATE_EPOCH` when it is set
@@ -285,15 +313,23 @@ impl TrainOptions {
     pub fn train(&self, data: &LabeledData) -> Result<TrainOutcome> {
         self.features.validate()?;
         if !(0.0..1.0).contains(&self.holdout_fraction) {
-            return Err(Error::Config(format!("held-out fraction must be in [0, 1), got {}", self.holdout_fraction)));
+            return Err(Error::Config(format!(
+                "held-out fraction must be in [0, 1), got {}",
+                self.holdout_fraction
+            )));
         }
         let negative = data.check_two_classes(&self.positive_label)?;
-        let positive: Vec<bool> = data.labels.iter().map(|l| *l == self.positive_label).collect();
+        let positive: Vec<bool> = data
+            .labels
+            .iter()
+            .map(|l| *l == self.positive_label)
+            .collect();
         let prepared = Prepared::new(&data.texts, positive, &self.features)?;
         let all_rows: Vec<usize> = (0..data.texts.len()).collect();
 
         let held_out = if self.holdout_fraction > 0.0 {
-            let (train, test) = stratified_split(&prepared.positive, self.holdout_fraction, self.seed);
+            let (train, test) =
+                stratified_split(&prepared.positive, self.holdout_fraction, self.seed);
             if test.is_empty() || train.is_empty() {
                 None
             } else {
@@ -309,33 +345,51 @@ impl TrainOptions {
         let (threshold, threshold_rule) = match self.threshold {
             ThresholdRule::Fixed(t) => {
                 if !(0.0..=1.0).contains(&t) {
-                    return Err(Error::Config(format!("threshold must be in [0, 1], got {t}")));
+                    return Err(Error::Config(format!(
+                        "threshold must be in [0, 1], got {t}"
+                    )));
                 }
                 (t, format!("fixed at {t}"))
             }
             rule => {
-                let folds = stratified_folds(&prepared.positive, self.threshold_folds, self.seed, None);
+                let folds =
+                    stratified_folds(&prepared.positive, self.threshold_folds, self.seed, None);
                 let scores = prepared.cross_validate(&folds, &self.features, &self.fit)?;
                 let chosen = match rule {
-                    ThresholdRule::MaxFpr(f) => metrics::threshold_for_fpr(&prepared.positive, &scores, f),
+                    ThresholdRule::MaxFpr(f) => {
+                        metrics::threshold_for_fpr(&prepared.positive, &scores, f)
+                    }
                     ThresholdRule::MinPrecision(p) => {
                         metrics::threshold_for_precision(&prepared.positive, &scores, p)
                     }
                     ThresholdRule::Fixed(_) => unreachable!("handled above"),
                 };
                 let t = chosen.ok_or_else(|| {
-                    Error::Training(format!("no threshold meets {rule:?} on cross-validated scores"))
+                    Error::Training(format!(
+                        "no threshold meets {rule:?} on cross-validated scores"
+                    ))
                 })?;
-                (t, format!("{rule:?} on {}-fold cross-validation (seed {})", self.threshold_folds, self.seed))
+                (
+                    t,
+                    format!(
+                        "{rule:?} on {}-fold cross-validation (seed {})",
+                        self.threshold_folds, self.seed
+                    ),
+                )
             }
         };
 
         let (vocabulary, weights) = prepared.fit(&all_rows, &self.features, &self.fit)?;
         let label_counts = data.label_counts();
-        let held_out_summary = held_out.as_ref().map(|(_, truth, scores)| Summary::compute(truth, scores, threshold));
+        let held_out_summary = held_out
+            .as_ref()
+            .map(|(_, truth, scores)| Summary::compute(truth, scores, threshold));
         let header = ModelHeader {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            labels: Labels { positive: self.positive_label.clone(), negative },
+            labels: Labels {
+                positive: self.positive_label.clone(),
+                negative,
+            },
             threshold,
             normalization_version: NORMALIZATION_VERSION,
             dictionary: DICTIONARY_ID.to_owned(),
@@ -365,7 +419,11 @@ impl TrainOptions {
         };
         let model = Model::new(header, vocabulary, weights.weights, weights.intercept)
             .map_err(|e| Error::Training(e.to_string()))?;
-        Ok(TrainOutcome { model, held_out: held_out_summary, label_counts })
+        Ok(TrainOutcome {
+            model,
+            held_out: held_out_summary,
+            label_counts,
+        })
     }
 }
 
@@ -388,7 +446,10 @@ mod tests {
         assert_eq!(test.iter().filter(|&&i| positive[i]).count(), 5);
         assert_eq!(train.len() + test.len(), 100);
         assert_eq!(stratified_split(&positive, 0.2, 1), (train, test));
-        assert_ne!(stratified_split(&positive, 0.2, 2).1, stratified_split(&positive, 0.2, 1).1);
+        assert_ne!(
+            stratified_split(&positive, 0.2, 2).1,
+            stratified_split(&positive, 0.2, 1).1
+        );
     }
 
     #[test]
@@ -403,7 +464,9 @@ mod tests {
         for i in 0..60 {
             assert_eq!(grouped[i], grouped[i - i % 3], "group of row {i} split");
         }
-        let sizes: Vec<usize> = (0..5).map(|f| grouped.iter().filter(|&&g| g == f).count()).collect();
+        let sizes: Vec<usize> = (0..5)
+            .map(|f| grouped.iter().filter(|&&g| g == f).count())
+            .collect();
         assert!(sizes.iter().all(|&s| s == 12), "{sizes:?}");
     }
 }

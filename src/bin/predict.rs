@@ -92,7 +92,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         InputArg::Csv => InputFormat::Csv,
         InputArg::Tsv => InputFormat::Tsv,
         InputArg::Lines => InputFormat::Lines,
-        InputArg::Auto => match args.input.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        InputArg::Auto => match args
+            .input
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+        {
             Some(e) if e.eq_ignore_ascii_case("csv") => InputFormat::Csv,
             Some(e) if e.eq_ignore_ascii_case("tsv") => InputFormat::Tsv,
             _ => InputFormat::Lines,
@@ -125,7 +130,11 @@ fn run(args: Args) -> anyhow::Result<()> {
             summary.errors,
             summary.positive,
             model.positive_label(),
-            if options.unsure.is_some() { format!(", unsure {}", summary.unsure) } else { String::new() }
+            if options.unsure.is_some() {
+                format!(", unsure {}", summary.unsure)
+            } else {
+                String::new()
+            }
         );
     }
     Ok(())

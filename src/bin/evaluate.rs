@@ -1,0 +1,221 @@
+//! `evaluate`: measure accuracy by cross-validation, on a test file, or for
+//! an existing model.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use jscam::evaluate::{Evaluation, cross_validate, score_with_model};
+use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csv};
+use jscam::{Model, cli, report};
+
+/// Measure how well a model separates the two labels.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    #[command(subcommand)]
+    mode: Mode,
+    /// Column holding the message text.
+    #[arg(long, global = true, default_value = "text")]
+    text_column: String,
+    /// Column holding the label.
+    #[arg(long, global = true, default_value = "label")]
+    label_column: String,
+    /// Column holding a category for per-category rates (default: `category` if present).
+    #[arg(long, global = true)]
+    category_column: Option<String>,
+    /// Input encoding: utf-8 or cp932.
+    #[arg(long, global = true, default_value = "utf-8")]
+    encoding: Encoding,
+    /// Also write a Markdown report with ROC, precision-recall and score plots here.
+    #[arg(long, global = true)]
+    report: Option<PathBuf>,
+    /// Print the metrics as JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Mode {
+    /// k-fold stratified cross-validation on one labeled CSV.
+    Cv {
+        /// Labeled CSV.
+        data: PathBuf,
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        /// Keep rows that share this column's value in one fold (e.g. `family`).
+        #[arg(long)]
+        group_column: Option<String>,
+        /// Write the fold of every row (`row,fold`, 0-based rows) to this CSV, for other tools.
+        #[arg(long)]
+        folds_out: Option<PathBuf>,
+        /// Write every row's out-of-fold score (`row,score`) to this CSV.
+        #[arg(long)]
+        scores_out: Option<PathBuf>,
+        #[command(flatten)]
+        model: cli::ModelArgs,
+    },
+    /// Train on one CSV and test on another.
+    TrainTest {
+        /// Labeled training CSV.
+        train: PathBuf,
+        /// Labeled test CSV.
+        test: PathBuf,
+        #[command(flatten)]
+        model: cli::ModelArgs,
+    },
+    /// Test an existing model (default: the embedded one) on a labeled CSV.
+    Model {
+        /// Labeled test CSV.
+        test: PathBuf,
+        /// Model file (default: the embedded model).
+        #[arg(short, long)]
+        model: Option<PathBuf>,
+        /// Threshold (default: the model's).
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let mut read = LabeledCsvOptions {
+        text_column: args.text_column.clone(),
+        label_column: args.label_column.clone(),
+        category_column: args.category_column.clone(),
+        encoding: args.encoding,
+        ..Default::default()
+    };
+    let evaluation = match &args.mode {
+        Mode::Cv {
+            data,
+            k,
+            group_column,
+            folds_out,
+            scores_out,
+            model,
+        } => {
+            let options = model.to_options()?;
+            read.group_column = group_column.clone();
+            let data = read_labeled_csv(data, &read).context("reading the data")?;
+            let (scores, folds) =
+                cross_validate(&data, &options, *k, options.seed, group_column.is_some())
+                    .context("cross-validating")?;
+            if let Some(path) = folds_out {
+                write_column(path, "fold", folds.iter().map(ToString::to_string))?;
+            }
+            if let Some(path) = scores_out {
+                write_column(path, "score", scores.iter().map(|s| format!("{s:.9}")))?;
+            }
+            let protocol = format!(
+                "{k}-fold stratified{} cross-validation of {} (seed {}), pooled out-of-fold scores",
+                group_column
+                    .as_ref()
+                    .map_or(String::new(), |g| format!(", grouped by `{g}`")),
+                data.path.display(),
+                options.seed
+            );
+            let threshold = options_threshold(&options);
+            Evaluation::new(&data, &options.positive_label, scores, threshold, protocol)
+        }
+        Mode::TrainTest { train, test, model } => {
+            let options = jscam::trainer::TrainOptions {
+                holdout_fraction: 0.0,
+                ..model.to_options()?
+            };
+            let train_data = read_labeled_csv(train, &read).context("reading the training data")?;
+            let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
+            let fitted = options.train(&train_data).context("training")?.model;
+            let scores = score_with_model(&fitted, &test_data)?;
+            let protocol = format!(
+                "trained on {}, tested on {}",
+                train_data.path.display(),
+                test_data.path.display()
+            );
+            Evaluation::new(
+                &test_data,
+                &options.positive_label,
+                scores,
+                fitted.threshold(),
+                protocol,
+            )
+        }
+        Mode::Model {
+            test,
+            model,
+            threshold,
+        } => {
+            let loaded;
+            let model: &Model = match model {
+                Some(path) => {
+                    loaded = Model::load(path).context("loading the model")?;
+                    &loaded
+                }
+                None => Model::embedded_default()?,
+            };
+            let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
+            let scores = score_with_model(model, &test_data)?;
+            let threshold = threshold.unwrap_or(model.threshold());
+            jscam::batch::check_decision(threshold, None)?;
+            let protocol = format!(
+                "model {} tested on {}",
+                model_name(model),
+                test_data.path.display()
+            );
+            Evaluation::new(
+                &test_data,
+                model.positive_label(),
+                scores,
+                threshold,
+                protocol,
+            )
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    } else {
+        print!("{}", evaluation.to_text());
+    }
+    if let Some(dir) = &args.report {
+        let path = report::write_report(&evaluation, dir).context("writing the report")?;
+        eprintln!("evaluate: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn options_threshold(options: &jscam::trainer::TrainOptions) -> f64 {
+    match options.threshold {
+        jscam::trainer::ThresholdRule::Fixed(t) => t,
+        _ => 0.5,
+    }
+}
+
+fn model_name(model: &Model) -> String {
+    let t = &model.header().training;
+    format!(
+        "trained {} on {} rows (data sha256 {}…)",
+        t.date,
+        t.rows,
+        &t.data_sha256[..12]
+    )
+}
+
+fn write_column(
+    path: &PathBuf,
+    name: &str,
+    values: impl Iterator<Item = String>,
+) -> anyhow::Result<()> {
+    let mut out = format!("row,{name}\n");
+    for (row, value) in values.enumerate() {
+        out.push_str(&format!("{row},{value}\n"));
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => cli::report("evaluate", &err),
+    }
+}

@@ -1,0 +1,129 @@
+//! `inspect`: print a model file's header and its strongest features.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use jscam::{Model, cli};
+
+/// Show what a model is: labels, threshold, vocabulary, training data and
+/// held-out metrics, and its strongest features each way.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Model file (default: the embedded model).
+    model: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// How many top features to list each way.
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let loaded;
+    let (model, name): (&Model, String) = match &args.model {
+        Some(path) => {
+            loaded = Model::load(path).context("loading the model")?;
+            (&loaded, path.display().to_string())
+        }
+        None => (
+            Model::embedded_default().context("loading the embedded model")?,
+            "<embedded>".into(),
+        ),
+    };
+    let header = model.header();
+    let (toward_positive, toward_negative) = model.top_features(args.top);
+    if args.json {
+        let value = serde_json::json!({
+            "file": name,
+            "format": "jscam-model",
+            "format_version": jscam::format::FORMAT_VERSION,
+            "header": header,
+            "intercept": model.intercept(),
+            "top_features": {
+                "toward_positive": toward_positive,
+                "toward_negative": toward_negative,
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    let t = &header.training;
+    println!("model:            {name}");
+    println!(
+        "format:           jscam-model v{} (written by jscam {})",
+        jscam::format::FORMAT_VERSION,
+        header.tool_version
+    );
+    println!(
+        "labels:           positive {:?}, negative {:?}",
+        header.labels.positive, header.labels.negative
+    );
+    println!(
+        "threshold:        {} ({})",
+        header.threshold, t.threshold_rule
+    );
+    println!(
+        "features:         {} (word n-grams 1..{}, character n-grams {}..{}, min_df {}, max {})",
+        header.n_features,
+        header.features.word_ngrams,
+        header.features.char_ngram_min,
+        header.features.char_ngram_max,
+        header.features.min_df,
+        header.features.max_features
+    );
+    println!(
+        "normalization:    v{}; dictionary: {}",
+        header.normalization_version, header.dictionary
+    );
+    println!(
+        "fit:              alpha {}, solver {:?}, {} iterations, converged {}",
+        header.fit.alpha, header.fit.solver, t.iterations, t.converged
+    );
+    let counts: Vec<String> = t
+        .rows_per_label
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    println!(
+        "training data:    {} rows ({}), sha256 {}",
+        t.rows,
+        counts.join(", "),
+        t.data_sha256
+    );
+    println!("seed, date:       {}, {}", t.seed, t.date);
+    match &t.held_out {
+        Some(h) => println!(
+            "held-out metrics: {} rows ({:.0}%): precision {:.4} recall {:.4} F1 {:.4} accuracy {:.4} ROC-AUC {:.4}; confusion [[TN FP] [FN TP]] = {:?}",
+            h.rows,
+            h.fraction * 100.0,
+            h.precision,
+            h.recall,
+            h.f1,
+            h.accuracy,
+            h.roc_auc,
+            h.confusion
+        ),
+        None => println!("held-out metrics: none (trained with --holdout 0)"),
+    }
+    println!("intercept:        {:+.4}", model.intercept());
+    println!("top features toward {:?}:", header.labels.positive);
+    for (name, weight) in &toward_positive {
+        println!("  {weight:+9.4}  {name}");
+    }
+    println!("top features toward {:?}:", header.labels.negative);
+    for (name, weight) in &toward_negative {
+        println!("  {weight:+9.4}  {name}");
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => cli::report("inspect", &err),
+    }
+}

@@ -1,0 +1,505 @@
+//! Integration tests: the real `train` and `predict` binaries on small
+//! committed fixtures (`tests/fixtures/`) and on generated files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const SCAM_EXAMPLE: &str = "会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。Amazonカスタマーセンター0359620597";
+const OTP_EXAMPLE: &str =
+    "【Amazon】認証コードは123456です。このコードは誰にも教えないでください。";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn bin(name: &str) -> Command {
+    let path = match name {
+        "train" => env!("CARGO_BIN_EXE_train"),
+        "predict" => env!("CARGO_BIN_EXE_predict"),
+        "inspect" => env!("CARGO_BIN_EXE_inspect"),
+        "evaluate" => env!("CARGO_BIN_EXE_evaluate"),
+        other => panic!("unknown binary {other}"),
+    };
+    let mut command = Command::new(path);
+    command.env_remove("SOURCE_DATE_EPOCH");
+    command
+}
+
+fn run(command: &mut Command, stdin: Option<&[u8]>) -> Output {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("binary starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let bytes = stdin.unwrap_or_default().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let output = child.wait_with_output().expect("binary runs");
+    writer.join().unwrap();
+    output
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// Asserts a one-line error on stderr with the expected exit code and text.
+fn assert_error(output: &Output, code: i32, needles: &[&str]) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(code), "stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_eq!(
+        err.trim_end()
+            .lines()
+            .filter(|l| l.contains("error"))
+            .count(),
+        1,
+        "one error line: {err}"
+    );
+    for needle in needles {
+        assert!(err.contains(needle), "missing {needle:?} in {err}");
+    }
+}
+
+fn train_tiny(dir: &Path) -> PathBuf {
+    let model = dir.join("tiny.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&model)
+            .args(["--holdout", "0.25", "--quiet"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    model
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn train_reports_counts_and_metrics_then_writes_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&model)
+            .args(["--holdout", "0.25"]),
+        None,
+    );
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("24 rows (legit: 12, scam: 12)"), "{err}");
+    assert!(
+        err.contains("precision") && err.contains("recall") && err.contains("F1"),
+        "{err}"
+    );
+    assert!(err.contains("confusion"), "{err}");
+    assert!(model.exists());
+}
+
+#[test]
+fn same_data_and_seed_give_a_byte_identical_model() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let first = std::fs::read(train_tiny(a.path())).unwrap();
+    let second = std::fs::read(train_tiny(b.path())).unwrap();
+    assert!(first == second, "two trainings differ");
+}
+
+#[test]
+fn predict_csv_keeps_every_row_in_order_and_passes_ids_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path());
+    let output = run(
+        bin("predict")
+            .arg(fixture("tiny.csv"))
+            .arg("--model")
+            .arg(&model),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    // The input already has a `label` column, so the prediction is `predicted_label`.
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "text",
+            "label",
+            "predicted_label",
+            "probability",
+            "note",
+            "error"
+        ]
+    );
+    assert_eq!(rows.len(), 25);
+    for (i, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], format!("t{:02}", i + 1), "row order");
+        let p: f64 = row[4].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        assert!(row[3] == "scam" || row[3] == "legit");
+    }
+}
+
+#[test]
+fn predict_reads_stdin_lines_and_flags_empty_text() {
+    let input = format!("{SCAM_EXAMPLE}\n\n{OTP_EXAMPLE}\n荷物届いた?");
+    let output = run(&mut bin("predict"), Some(input.as_bytes()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(
+        rows[0],
+        ["line", "text", "label", "probability", "note", "error"]
+    );
+    assert_eq!(rows.len(), 5, "one output row per input line");
+    assert_eq!(rows[1][2], "scam", "the fake billing message");
+    assert_eq!(rows[2][4], "empty_text");
+    assert_eq!(rows[3][2], "legit", "the one-time passcode");
+    assert!(
+        stderr(&output).contains("read 4 rows, scored 4, errors 0"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn predict_jsonl_output() {
+    let output = run(
+        bin("predict").args(["--format", "jsonl", "--explain", "2"]),
+        Some(SCAM_EXAMPLE.as_bytes()),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(value["label"], "scam");
+    assert_eq!(value["line"], "1");
+    assert!(value["probability"].as_f64().unwrap() > 0.5);
+    assert!(value["error"].is_null());
+    let toward = value["explanation"]["toward_positive"].as_array().unwrap();
+    assert!(!toward.is_empty() && toward.len() <= 2);
+}
+
+#[test]
+fn threshold_and_unsure_band() {
+    let output = run(
+        bin("predict").args(["--threshold", "1.0"]),
+        Some(SCAM_EXAMPLE.as_bytes()),
+    );
+    assert_eq!(
+        csv_rows(&stdout(&output))[1][2],
+        "legit",
+        "nothing reaches a threshold of 1"
+    );
+    let output = run(
+        bin("predict").args(["--unsure", "0.0,1.0"]),
+        Some(SCAM_EXAMPLE.as_bytes()),
+    );
+    assert_eq!(csv_rows(&stdout(&output))[1][2], "unsure");
+    let output = run(bin("predict").args(["--threshold", "1.5"]), Some(b"x"));
+    assert_error(&output, 2, &["threshold"]);
+}
+
+#[test]
+fn malformed_row_gets_an_error_column_or_stops_with_strict() {
+    let output = run(bin("predict").arg(fixture("broken_row.csv")), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(rows.len(), 4, "every row is kept");
+    assert_eq!(rows[2][0], "2");
+    assert_eq!(rows[2][2], "", "no label for a malformed row");
+    assert!(
+        rows[2][5].contains("line 3") && rows[2][5].contains("expected 2 fields"),
+        "{:?}",
+        rows[2]
+    );
+    assert!(!rows[3][2].is_empty(), "the row after it is scored");
+    assert!(
+        stderr(&output).contains("read 3 rows, scored 2, errors 1"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(
+        bin("predict")
+            .arg(fixture("broken_row.csv"))
+            .arg("--strict"),
+        None,
+    );
+    assert_error(&output, 3, &["broken_row.csv:3", "expected 2 fields"]);
+}
+
+#[test]
+fn cp932_input_for_train_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny_cp932.csv"))
+            .arg("-o")
+            .arg(&model)
+            .args(["--encoding", "cp932", "--quiet"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(
+        bin("predict")
+            .arg(fixture("tiny_cp932.csv"))
+            .args(["--encoding", "cp932"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("未払いの料金があります"));
+    // Without the flag: an error naming the line and suggesting cp932.
+    let output = run(bin("predict").arg(fixture("tiny_cp932.csv")), None);
+    assert_error(&output, 3, &["tiny_cp932.csv:1", "--encoding cp932"]);
+}
+
+#[test]
+fn bad_training_inputs_give_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let model = dir.path().join("m.jscam");
+    let cases: Vec<(PathBuf, Vec<&str>)> = vec![
+        (
+            dir.path().join("missing.csv"),
+            vec!["missing.csv", "No such file"],
+        ),
+        (
+            write("nocol.csv", "message,label\nhi,scam\n".as_bytes()),
+            vec!["nocol.csv", "no column named \"text\"", "message, label"],
+        ),
+        (
+            write(
+                "three.csv",
+                "text,label\na,scam\nb,legit\nc,spam\n".as_bytes(),
+            ),
+            vec!["three.csv", "exactly two labels", "\"spam\" (1)"],
+        ),
+        (
+            write("one.csv", "text,label\na,scam\nb,scam\n".as_bytes()),
+            vec!["one.csv", "found 1"],
+        ),
+        (write("empty.csv", b""), vec!["empty.csv", "no data rows"]),
+        (
+            write("header_only.csv", b"text,label\n"),
+            vec!["header_only.csv", "no data rows"],
+        ),
+        (
+            write("utf.csv", b"text,label\nok,scam\n\xff\xfe,legit\n"),
+            vec!["utf.csv:3", "invalid UTF-8", "--encoding cp932"],
+        ),
+        (
+            write("nolabel.csv", "text,label\na,scam\nb,\n".as_bytes()),
+            vec!["nolabel.csv:3", "empty label"],
+        ),
+        (
+            write("width.csv", "text,label\na,scam,x\n".as_bytes()),
+            vec!["width.csv:2", "expected 2 fields"],
+        ),
+        (
+            write(
+                "quote.csv",
+                "text,label\na,scam\n\"never closed,legit\n".as_bytes(),
+            ),
+            vec!["quote.csv:3", "never closed"],
+        ),
+        (
+            write("nopos.csv", "text,label\na,spam\nb,ham\n".as_bytes()),
+            vec!["nopos.csv", "positive label \"scam\" not found"],
+        ),
+    ];
+    for (input, needles) in cases {
+        let output = run(
+            bin("train")
+                .arg(&input)
+                .arg("-o")
+                .arg(&model)
+                .arg("--quiet"),
+            None,
+        );
+        assert_error(&output, 3, &needles);
+        assert!(!model.exists(), "no model written for {}", input.display());
+    }
+}
+
+#[test]
+fn custom_columns_and_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("custom.csv");
+    let tiny = std::fs::read_to_string(fixture("tiny.csv")).unwrap();
+    let renamed = tiny
+        .replacen("id,text,label", "id,body,kind", 1)
+        .replace(",scam\n", ",spam\n")
+        .replace(",legit\n", ",ham\n");
+    std::fs::write(&data, renamed).unwrap();
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train").arg(&data).arg("-o").arg(&model).args([
+            "--text-column",
+            "body",
+            "--label-column",
+            "kind",
+            "--positive-label",
+            "spam",
+            "--quiet",
+        ]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(
+        bin("predict")
+            .arg(&data)
+            .arg("-m")
+            .arg(&model)
+            .args(["--text-column", "body"]),
+        None,
+    );
+    let rows = csv_rows(&stdout(&output));
+    assert!(
+        rows[1..].iter().all(|r| r[3] == "spam" || r[3] == "ham"),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn damaged_models_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path());
+    let bytes = std::fs::read(&model).unwrap();
+    let truncated = dir.path().join("truncated.jscam");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let output = run(bin("predict").arg("-m").arg(&truncated), Some(b"x"));
+    assert_error(&output, 4, &["truncated.jscam", "not a usable model file"]);
+    let foreign = dir.path().join("foreign.jscam");
+    std::fs::write(&foreign, b"PK\x03\x04 not a model").unwrap();
+    let output = run(bin("predict").arg("-m").arg(&foreign), Some(b"x"));
+    assert_error(&output, 4, &["foreign.jscam", "wrong magic"]);
+    let output = run(
+        bin("predict")
+            .arg("-m")
+            .arg(dir.path().join("absent.jscam")),
+        Some(b"x"),
+    );
+    assert_error(&output, 3, &["absent.jscam"]);
+}
+
+#[test]
+fn missing_text_column_for_predict() {
+    let output = run(
+        bin("predict")
+            .arg(fixture("tiny.csv"))
+            .args(["--text-column", "body"]),
+        None,
+    );
+    assert_error(
+        &output,
+        3,
+        &["tiny.csv:1", "no column named \"body\"", "id, text, label"],
+    );
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.txt");
+    let line = format!("{OTP_EXAMPLE}\n");
+    std::fs::write(&big, line.repeat(50_000)).unwrap();
+    let shell = format!(
+        "{} {} | head -n 1",
+        env!("CARGO_BIN_EXE_predict"),
+        big.display()
+    );
+    let output = run(Command::new("sh").args(["-c", &shell]), None);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output).lines().count(), 1);
+    assert_eq!(stderr(&output), "", "no error message on a closed pipe");
+}
+
+#[test]
+fn many_rows_in_parallel_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.csv");
+    let mut text = String::from("id,text\n");
+    for i in 0..10_000 {
+        let message = if i % 3 == 0 {
+            SCAM_EXAMPLE
+        } else {
+            OTP_EXAMPLE
+        };
+        text.push_str(&format!("{i},{message}\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    for threads in ["1", "2"] {
+        let output = run(
+            bin("predict")
+                .arg(&input)
+                .args(["--threads", threads, "--quiet"]),
+            None,
+        );
+        let rows = csv_rows(&stdout(&output));
+        assert_eq!(rows.len(), 10_001);
+        for (i, row) in rows[1..].iter().enumerate() {
+            assert_eq!(row[0], i.to_string());
+            assert_eq!(row[2], if i % 3 == 0 { "scam" } else { "legit" }, "row {i}");
+        }
+    }
+}
+
+/// The committed default model is what `train` makes from `data/messages.csv`.
+#[test]
+fn retraining_reproduces_the_committed_default_model() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let committed = jscam::Model::load(&root.join("models/default.jscam")).unwrap();
+    let date = &committed.header().training.date;
+    let days = days_from_civil(date);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("default.jscam");
+    let output = run(
+        bin("train")
+            .arg(root.join("data/messages.csv"))
+            .arg("-o")
+            .arg(&out)
+            .arg("--quiet")
+            .env("SOURCE_DATE_EPOCH", (days * 86_400).to_string()),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let fresh = std::fs::read(&out).unwrap();
+    let committed_bytes = std::fs::read(root.join("models/default.jscam")).unwrap();
+    assert!(
+        fresh == committed_bytes,
+        "models/default.jscam is stale: retrain with `SOURCE_DATE_EPOCH=... train data/messages.csv -o models/default.jscam` (see models/README.md)"
+    );
+}
+
+fn days_from_civil(date: &str) -> i64 {
+    let parts: Vec<i64> = date.split('-').map(|p| p.parse().unwrap()).collect();
+    let (y, m, d) = (parts[0] - i64::from(parts[1] <= 2), parts[1], parts[2]);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
