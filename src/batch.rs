@@ -124,12 +124,12 @@ pub fn check_decision(threshold: f64, unsure: Option<(f64, f64)>) -> Result<()> 
             "threshold must be in [0, 1], got {threshold}"
         )));
     }
-    if let Some((low, high)) = unsure {
-        if !(0.0..=1.0).contains(&low) || !(0.0..=1.0).contains(&high) || low > high {
-            return Err(Error::Config(format!(
-                "unsure band must be LOW,HIGH in [0, 1] with LOW <= HIGH, got {low},{high}"
-            )));
-        }
+    if let Some((low, high)) = unsure
+        && (!(0.0..=1.0).contains(&low) || !(0.0..=1.0).contains(&high) || low > high)
+    {
+        return Err(Error::Config(format!(
+            "unsure band must be LOW,HIGH in [0, 1] with LOW <= HIGH, got {low},{high}"
+        )));
     }
     Ok(())
 }

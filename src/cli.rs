@@ -24,10 +24,10 @@ pub const EXIT_OTHER: u8 = 5;
 /// which is not an error (`predict … | head`).
 pub fn exit_code(err: &anyhow::Error) -> Option<u8> {
     for cause in err.chain() {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::BrokenPipe {
-                return None;
-            }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return None;
         }
         if let Some(e) = cause.downcast_ref::<Error>() {
             if e.is_broken_pipe() {

@@ -125,11 +125,11 @@ impl FeatureConfig {
         // Most frequent first, ties by name, so the cut is deterministic.
         kept.sort_by(|a, b| {
             b.1.cmp(&a.1)
-                .then_with(|| names.get(a.0).cmp(&names.get(b.0)))
+                .then_with(|| names.get(a.0).cmp(names.get(b.0)))
         });
         kept.truncate(self.max_features);
         // Columns in name order: the model file does not depend on hash order.
-        kept.sort_by(|a, b| names.get(a.0).cmp(&names.get(b.0)));
+        kept.sort_by(|a, b| names.get(a.0).cmp(names.get(b.0)));
         let n_docs = docs.len() as f64;
         let entries = kept
             .into_iter()
@@ -156,9 +156,7 @@ impl FeatureNames {
     }
 
     fn record(&mut self, hash: u64, name: &str) {
-        if !self.names.contains_key(&hash) {
-            self.names.insert(hash, name.to_owned());
-        }
+        self.names.entry(hash).or_insert_with(|| name.to_owned());
     }
 
     /// Adds the names of another set (from another thread).

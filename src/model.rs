@@ -108,6 +108,9 @@ pub struct Model {
     pub(crate) intercept: f64,
 }
 
+/// A feature name and its weight.
+pub type WeightedFeature = (String, f64);
+
 /// A message's score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Score {
@@ -404,7 +407,7 @@ impl Model {
     }
 
     /// The `n` features with the largest and smallest weights.
-    pub fn top_features(&self, n: usize) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+    pub fn top_features(&self, n: usize) -> (Vec<WeightedFeature>, Vec<WeightedFeature>) {
         let mut order: Vec<usize> = (0..self.weights.len()).collect();
         order.sort_by(|&a, &b| self.weights[b].total_cmp(&self.weights[a]).then(a.cmp(&b)));
         let pick = |i: &usize| (self.vocabulary.name(*i).to_owned(), self.weights[*i]);

@@ -180,13 +180,16 @@ pub fn fit(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fitte
     }
 }
 
+/// A point with its loss and gradient.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
 /// The loss and its gradient over a sparse matrix, cached for the last point
 /// (argmin asks for cost and gradient separately at the same point).
 struct SparseProblem<'a> {
     x: &'a CsrMatrix,
     y: Vec<f64>,
     alpha: f64,
-    cache: RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: RefCell<Option<Evaluated>>,
 }
 
 /// log(1 + exp(−t)), computed without overflow.
@@ -209,10 +212,10 @@ fn sigmoid(t: f64) -> f64 {
 
 impl SparseProblem<'_> {
     fn evaluate(&self, w: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Some((point, cost, grad)) = self.cache.borrow().as_ref() {
-            if point == w {
-                return (*cost, grad.clone());
-            }
+        if let Some((point, cost, grad)) = self.cache.borrow().as_ref()
+            && point == w
+        {
+            return (*cost, grad.clone());
         }
         let n_features = self.x.n_columns;
         let weights = w.as_slice().expect("parameters are contiguous");
@@ -225,7 +228,7 @@ impl SparseProblem<'_> {
                 let mut loss = 0.0;
                 let mut grad = vec![0.0; n_features + 1];
                 let end = ((block + 1) * BLOCK_ROWS).min(x.n_rows());
-                for i in block * BLOCK_ROWS..end {
+                for (i, &target) in y.iter().enumerate().take(end).skip(block * BLOCK_ROWS) {
                     let (columns, values) = x.row(i);
                     let z: f64 = intercept
                         + columns
@@ -233,9 +236,9 @@ impl SparseProblem<'_> {
                             .zip(values)
                             .map(|(&c, &v)| coef[c as usize] * v)
                             .sum::<f64>();
-                    let yz = y[i] * z;
+                    let yz = target * z;
                     loss += log1p_exp_neg(yz);
-                    let scale = (sigmoid(yz) - 1.0) * y[i];
+                    let scale = (sigmoid(yz) - 1.0) * target;
                     for (&c, &v) in columns.iter().zip(values) {
                         grad[c as usize] += scale * v;
                     }
@@ -454,7 +457,7 @@ mod tests {
     fn rejects_bad_inputs() {
         let (x, y) = synthetic(50, 5, 2);
         assert!(fit(&x, &y[..10], &FitParams::default()).is_err());
-        assert!(fit(&x, &vec![true; 50], &FitParams::default()).is_err());
+        assert!(fit(&x, &[true; 50], &FitParams::default()).is_err());
         assert!(
             fit(
                 &x,

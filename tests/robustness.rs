@@ -1,0 +1,244 @@
+//! Hostile input: obfuscated scams, arbitrary text and bytes, damaged model
+//! files; and accuracy floors for the default settings (fixed seeds).
+
+use std::path::{Path, PathBuf};
+
+use jscam::evaluate::{cross_validate, score_with_model};
+use jscam::features::{Extractor, FeatureConfig, SparseRow};
+use jscam::io::{LabeledCsvOptions, LabeledData, read_labeled_csv};
+use jscam::metrics::Summary;
+use jscam::normalize::{MAX_MESSAGE_BYTES, Normalizer};
+use jscam::trainer::TrainOptions;
+use jscam::{Model, format};
+use proptest::prelude::*;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A public corpus under `../shared/data`, or `None` (with a note) when absent.
+fn shared(name: &str) -> Option<PathBuf> {
+    let path = root()
+        .join("../shared/data")
+        .join(name)
+        .join("messages.csv");
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipping: {} is absent (the public corpora live in ../shared/data)",
+            path.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn obfuscated_scams_score_like_their_plain_form() {
+    let mut reader = csv::Reader::from_path(root().join("tests/fixtures/obfuscation.csv")).unwrap();
+    let model = Model::embedded_default().unwrap();
+    let mut scorer = model.scorer().unwrap();
+    let mut worst = (0.0, String::new());
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let (id, trick, plain, variant) = (&record[0], &record[1], &record[2], &record[3]);
+        let p = scorer.score(plain).unwrap().probability;
+        let v = scorer.score(variant).unwrap().probability;
+        if (p - v).abs() > worst.0 {
+            worst = (
+                (p - v).abs(),
+                format!("{id} ({trick}): plain {p:.3}, variant {v:.3}"),
+            );
+        }
+        rows += 1;
+    }
+    assert!(rows >= 40, "the fixture has {rows} rows");
+    assert!(
+        worst.0 <= 0.1,
+        "want every variant within 0.1 of its plain form, got {:.3} for {}",
+        worst.0,
+        worst.1
+    );
+}
+
+fn tiny_model(features: FeatureConfig) -> Model {
+    let data = read_labeled_csv(
+        &root().join("tests/fixtures/tiny.csv"),
+        &LabeledCsvOptions::default(),
+    )
+    .unwrap();
+    TrainOptions {
+        features,
+        holdout_fraction: 0.0,
+        ..Default::default()
+    }
+    .train(&data)
+    .unwrap()
+    .model
+}
+
+#[test]
+fn damaged_model_files_are_refused_without_panicking() {
+    let small = FeatureConfig {
+        word_ngrams: 1,
+        char_ngram_min: 0,
+        char_ngram_max: 0,
+        ..Default::default()
+    };
+    let bytes = tiny_model(small).to_bytes();
+    let path = Path::new("m.jscam");
+    assert!(Model::from_bytes(&bytes, path).is_ok());
+    // Every truncation.
+    for len in 0..bytes.len() {
+        let err = Model::from_bytes(&bytes[..len], path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("m.jscam") && err.contains("not a usable model file"),
+            "{err}"
+        );
+    }
+    // A bit flip at every position.
+    for i in 0..bytes.len() {
+        let mut damaged = bytes.clone();
+        damaged[i] ^= 1 << (i % 8);
+        assert!(
+            Model::from_bytes(&damaged, path).is_err(),
+            "flip at byte {i} was accepted"
+        );
+    }
+    let empty = Model::from_bytes(&[], path).unwrap_err().to_string();
+    assert!(empty.contains("empty"), "{empty}");
+    let foreign = Model::from_bytes(b"{\"json\": true}", path)
+        .unwrap_err()
+        .to_string();
+    assert!(foreign.contains("wrong magic"), "{foreign}");
+    // A newer format version is named as such.
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&(format::FORMAT_VERSION + 1).to_le_bytes());
+    let err = Model::from_bytes(&newer, path).unwrap_err().to_string();
+    assert!(err.contains("newer than this tool supports"), "{err}");
+}
+
+#[test]
+fn huge_length_fields_do_not_allocate() {
+    // A header length of 2^60 must be refused from the remaining size alone.
+    let mut bytes = format::MAGIC.to_vec();
+    bytes.extend_from_slice(&format::FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(1u64 << 60).to_le_bytes());
+    bytes.extend_from_slice(&[0u8; 64]);
+    assert!(Model::from_bytes(&bytes, Path::new("x")).is_err());
+}
+
+#[test]
+fn a_multi_megabyte_message_without_spaces_is_scored() {
+    let model = Model::embedded_default().unwrap();
+    let text = "未納".repeat(1_500_000); // 9 MB, no delimiter at all
+    let score = model.score(&text).unwrap();
+    assert!(score.probability.is_finite());
+    let normalized = Normalizer::new().normalize(&text);
+    assert!(normalized.text.len() <= MAX_MESSAGE_BYTES);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_unicode_goes_through_the_whole_pipeline(text in "\\PC{0,300}") {
+        let model = Model::embedded_default().unwrap();
+        let score = model.score(&text).unwrap();
+        prop_assert!((0.0..=1.0).contains(&score.probability));
+    }
+
+    #[test]
+    fn mixed_scripts_digits_and_symbols(text in "[a-zA-Z0-9０-９ａ-ｚぁ-んァ-ン一-龥:/.\\-+()@ 　\u{200B}\u{1D400}-\u{1D433}]{0,200}") {
+        let mut extractor = Extractor::new().unwrap();
+        let config = FeatureConfig::default();
+        let mut count = 0;
+        extractor.for_each_feature(&text, &config, |_, name| { count += usize::from(!name.is_empty()); }).unwrap();
+        let normalized = Normalizer::new().normalize(&text);
+        prop_assert!(!normalized.text.contains('\u{200B}'), "zero-width space survived: {:?}", normalized.text);
+        // Any text left after normalization yields features.
+        prop_assert!(normalized.text.trim().is_empty() || count > 0, "no features for {:?}", text);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_model_loader(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = Model::from_bytes(&bytes, Path::new("fuzz"));
+        let mut with_magic = format::MAGIC.to_vec();
+        with_magic.extend_from_slice(&bytes);
+        let _ = Model::from_bytes(&with_magic, Path::new("fuzz"));
+    }
+
+    #[test]
+    fn vectors_stay_normalized(text in "\\PC{1,120}") {
+        let model = Model::embedded_default().unwrap();
+        let mut extractor = Extractor::new().unwrap();
+        let mut row = SparseRow::new();
+        extractor.vectorize_into(&text, model.vocabulary(), &mut row).unwrap();
+        let norm: f64 = row.values.iter().map(|v| v * v).sum();
+        prop_assert!(row.values.is_empty() || (norm - 1.0).abs() < 1e-9);
+    }
+}
+
+/// Accuracy floors of the default settings, measured by grouped 5-fold
+/// cross-validation (seed 0) on the committed corpus.
+#[test]
+fn accuracy_floor_on_the_corpus_grouped_by_family() {
+    let options = LabeledCsvOptions {
+        group_column: Some("family".into()),
+        ..Default::default()
+    };
+    let data = read_labeled_csv(&root().join("data/messages.csv"), &options).unwrap();
+    let (scores, _) = cross_validate(&data, &TrainOptions::default(), 5, 0, true).unwrap();
+    let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
+    let s = Summary::compute(&truth, &scores, 0.5);
+    assert!(s.f1 >= 0.93, "grouped CV F1: want >= 0.93, got {:.4}", s.f1);
+    assert!(
+        s.roc_auc >= 0.98,
+        "grouped CV ROC-AUC: want >= 0.98, got {:.4}",
+        s.roc_auc
+    );
+}
+
+/// The UCI SMS Spam Collection target: F1 >= 0.965 and ROC-AUC >= 0.995
+/// with 5-fold stratified cross-validation (seed 0) and default settings.
+#[test]
+fn accuracy_floor_on_uci_sms_spam_collection() {
+    let Some(path) = shared("uci_sms_spam_collection") else {
+        return;
+    };
+    let data = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
+    let (scores, _) = cross_validate(&data, &TrainOptions::default(), 5, 0, false).unwrap();
+    let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
+    let s = Summary::compute(&truth, &scores, 0.5);
+    assert!(
+        s.f1 >= 0.965,
+        "UCI 5-fold F1: want >= 0.965, got {:.4}",
+        s.f1
+    );
+    assert!(
+        s.roc_auc >= 0.995,
+        "UCI 5-fold ROC-AUC: want >= 0.995, got {:.4}",
+        s.roc_auc
+    );
+}
+
+/// Recall of the default model on real Japanese scam texts it never saw.
+#[test]
+fn recall_floor_on_spamhunter_ja() {
+    let Some(path) = shared("spamhunter_ja") else {
+        return;
+    };
+    let data: LabeledData = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
+    let model = Model::embedded_default().unwrap();
+    let scores = score_with_model(model, &data).unwrap();
+    let caught = scores.iter().filter(|&&p| p >= model.threshold()).count();
+    let recall = caught as f64 / scores.len() as f64;
+    assert!(
+        recall >= 0.68,
+        "spamhunter_ja recall: want >= 0.68, got {recall:.4} ({caught}/{})",
+        scores.len()
+    );
+}
