@@ -133,8 +133,8 @@ pub struct ModelArgs {
     /// Word n-grams: 1 (words) or 2 (words and bigrams).
     #[arg(long, default_value_t = FeatureConfig::default().word_ngrams)]
     pub word_ngrams: u8,
-    /// Character n-gram lengths MIN,MAX (0,0 turns them off).
-    #[arg(long, default_value = "2,3", value_parser = parse_range)]
+    /// Character n-gram lengths MIN,MAX, e.g. 2,3 (default 0,0: off; see README).
+    #[arg(long, default_value = "0,0", value_parser = parse_range)]
     pub char_ngrams: (u8, u8),
 }
 

@@ -8,11 +8,13 @@
 //! their inverse document frequency. A message's vector is sublinear TF ×
 //! IDF, L2-normalized, and stays sparse: it is never built as a dense row.
 //!
-//! Feature names are hashed (64-bit FNV-1a) while scanning so that looking a
-//! feature up allocates nothing; the vocabulary keeps the names for
+//! Feature names are hashed while scanning so that looking a feature up
+//! allocates nothing; the vocabulary keeps the names for
 //! explanations and the model file, and rejects a hash collision on load.
 
 use std::collections::HashMap;
+
+use std::hash::Hasher;
 
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
@@ -21,25 +23,13 @@ use crate::error::{Error, Result};
 use crate::normalize::{Normalized, Normalizer};
 use crate::tokenize::{Tokenizer, TokenizerWorker};
 
-/// Hashes a feature name; FNV-1a is byte-wise, so hashing a name written in
-/// pieces gives the same value as hashing it whole.
-#[derive(Clone, Copy)]
-struct Fnv(u64);
-
-impl Fnv {
-    const START: Fnv = Fnv(0xcbf2_9ce4_8422_2325);
-    fn write(mut self, bytes: &[u8]) -> Fnv {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        self
-    }
-}
-
-/// The hash used to look a feature name up.
+/// The hash used to look a feature name up. Only ever compared within one
+/// process (model files store names, and the index is rebuilt on load), so
+/// a fast word-at-a-time hash is enough.
 pub fn feature_hash(name: &str) -> u64 {
-    Fnv::START.write(name.as_bytes()).0
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(name.as_bytes());
+    hasher.finish()
 }
 
 /// Which features to extract and how many to keep. Unfitted: [`FeatureConfig::fit`]
@@ -64,8 +54,8 @@ impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
             word_ngrams: 2,
-            char_ngram_min: 2,
-            char_ngram_max: 3,
+            char_ngram_min: 0,
+            char_ngram_max: 0,
             min_df: 1,
             max_features: 200_000,
             sublinear_tf: true,
@@ -85,9 +75,14 @@ impl FeatureConfig {
                 self.word_ngrams
             )));
         }
-        if self.char_ngram_min > self.char_ngram_max || self.char_ngram_max > 6 {
+        let off = self.char_ngram_min == 0 && self.char_ngram_max == 0;
+        if !off
+            && (self.char_ngram_min == 0
+                || self.char_ngram_min > self.char_ngram_max
+                || self.char_ngram_max > 6)
+        {
             return Err(Error::Config(format!(
-                "character n-grams must satisfy min <= max <= 6, got {}..{}",
+                "character n-grams must be 0,0 (off) or satisfy 1 <= min <= max <= 6, got {},{}",
                 self.char_ngram_min, self.char_ngram_max
             )));
         }
@@ -122,14 +117,14 @@ impl FeatureConfig {
                 self.min_df
             )));
         }
-        // Most frequent first, ties by name, so the cut is deterministic.
-        kept.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| names.get(a.0).cmp(names.get(b.0)))
-        });
-        kept.truncate(self.max_features);
-        // Columns in name order: the model file does not depend on hash order.
-        kept.sort_by(|a, b| names.get(a.0).cmp(names.get(b.0)));
+        // Most frequent first, ties broken by hash (fixed, unlike HashMap
+        // order), so the cut is deterministic; only the kept part is sorted.
+        let by_frequency = |a: &(u64, u32), b: &(u64, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        if kept.len() > self.max_features {
+            kept.select_nth_unstable_by(self.max_features, by_frequency);
+            kept.truncate(self.max_features);
+        }
+        kept.sort_unstable_by(by_frequency);
         let n_docs = docs.len() as f64;
         let entries = kept
             .into_iter()
@@ -183,6 +178,8 @@ pub struct Extractor {
     key: String,
     previous_token: String,
     hashes: Vec<u64>,
+    terms: Vec<(u64, u32)>,
+    char_starts: Vec<usize>,
 }
 
 impl Extractor {
@@ -198,6 +195,8 @@ impl Extractor {
             key: String::new(),
             previous_token: String::new(),
             hashes: Vec::new(),
+            terms: Vec::new(),
+            char_starts: Vec::new(),
         })
     }
 
@@ -222,6 +221,7 @@ impl Extractor {
             normalized,
             key,
             previous_token,
+            char_starts,
             ..
         } = self;
         normalizer.normalize_into(text, normalized);
@@ -249,7 +249,7 @@ impl Extractor {
             }
         })?;
         if config.char_ngram_min > 0 {
-            char_ngrams(&normalized.text, config, key, &mut each);
+            char_ngrams(&normalized.text, config, key, char_starts, &mut each);
         }
         Ok(())
     }
@@ -270,7 +270,8 @@ impl Extractor {
             names.record(hash, name);
             hashes.push(hash);
         })?;
-        let terms = count_sorted(&mut hashes);
+        let mut terms = Vec::new();
+        count_sorted(&mut hashes, &mut terms);
         self.hashes = hashes;
         Ok(DocTerms { terms })
     }
@@ -293,9 +294,8 @@ impl Extractor {
                 hashes.push(u64::from(column));
             }
         });
-        row.total_features = 0;
-        let terms = count_sorted(&mut hashes);
-        row.fill(&terms, vocabulary);
+        count_sorted(&mut hashes, &mut self.terms);
+        row.fill(&self.terms, vocabulary);
         self.hashes = hashes;
         result
     }
@@ -308,13 +308,11 @@ fn char_ngrams(
     text: &str,
     config: &FeatureConfig,
     key: &mut String,
+    bounds: &mut Vec<usize>,
     each: &mut impl FnMut(u64, &str),
 ) {
-    let bounds: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain([text.len()])
-        .collect();
+    bounds.clear();
+    bounds.extend(text.char_indices().map(|(i, _)| i).chain([text.len()]));
     let chars = bounds.len() - 1;
     for n in usize::from(config.char_ngram_min)..=usize::from(config.char_ngram_max) {
         for start in 0..chars.saturating_sub(n - 1) {
@@ -330,17 +328,16 @@ fn char_ngrams(
     }
 }
 
-/// Sorts `values` and returns (value, count) pairs.
-fn count_sorted(values: &mut [u64]) -> Vec<(u64, u32)> {
+/// Sorts `values` and writes (value, count) pairs to `out`.
+fn count_sorted(values: &mut [u64], out: &mut Vec<(u64, u32)>) {
     values.sort_unstable();
-    let mut out: Vec<(u64, u32)> = Vec::with_capacity(values.len());
+    out.clear();
     for &v in values.iter() {
         match out.last_mut() {
             Some((last, count)) if *last == v => *count += 1,
             _ => out.push((v, 1)),
         }
     }
-    out
 }
 
 /// The fitted vocabulary: feature names, their columns and IDF weights.
@@ -499,14 +496,6 @@ mod tests {
     }
 
     #[test]
-    fn hashing_in_pieces_equals_hashing_whole() {
-        assert_eq!(
-            Fnv::START.write(b"w:").write("会員".as_bytes()).0,
-            feature_hash("w:会員")
-        );
-    }
-
-    #[test]
     fn words_bigrams_chars_and_entities_are_named() {
         let config = FeatureConfig {
             char_ngram_min: 2,
@@ -539,7 +528,9 @@ mod tests {
         };
         let (docs, names) = extract(&["犬 と 猫", "犬 と 鳥", "犬 だ"], &config);
         let vocab = config.fit(&docs, &names).unwrap();
-        assert_eq!(vocab.names(), ["w:と", "w:犬"]);
+        let mut names_kept = vocab.names().to_vec();
+        names_kept.sort();
+        assert_eq!(names_kept, ["w:と", "w:犬"]);
         let capped = FeatureConfig {
             max_features: 1,
             ..config.clone()

@@ -23,7 +23,7 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// Version of the normalization rules; stored in models and checked on load.
 pub const NORMALIZATION_VERSION: u32 = 1;
@@ -276,43 +276,20 @@ impl Normalizer {
         let input = truncate_at_char_boundary(input, MAX_MESSAGE_BYTES);
         let mut had_zero_width = false;
         let mut had_math = false;
-        let mut pending_space = false;
-        let mut previous: Option<char> = None;
         let scratch = &mut out.scratch;
-        // NFKC runs over the whole stream (not char by char) so that
-        // half-width ｶ + ﾞ compose into ガ.
         let visible = input.chars().filter(|&c| {
             let zero_width = is_zero_width(c);
             had_zero_width |= zero_width;
             had_math |= is_math_alphanumeric(c);
             !zero_width
         });
-        for c in visible.nfkc() {
-            let c = if c.is_whitespace() {
-                // Line breaks and tabs become spaces: an SMS line break is layout.
-                ' '
-            } else if c.is_control() || is_zero_width(c) {
-                continue;
-            } else if c.is_uppercase() && (c as u32) < 0x0530 {
-                c.to_lowercase().next().unwrap_or(c)
-            } else {
-                c
-            };
-            if c == ' ' {
-                pending_space = previous.is_some();
-                continue;
-            }
-            if pending_space {
-                // Japanese is written without spaces; a space between two
-                // Japanese characters is padding or filter evasion.
-                let keep = !(previous.is_some_and(is_japanese) && is_japanese(c));
-                if keep {
-                    scratch.push(' ');
-                }
-                pending_space = false;
-            }
-            scratch.push(c);
-            previous = Some(c);
+        // NFKC runs over the whole stream (not char by char) so that
+        // half-width ｶ + ﾞ compose into ガ. Most messages are already in
+        // NFKC; the quick check lets them skip the (costly) normalizer.
+        if unicode_normalization::is_nfkc_quick(input.chars()) == IsNormalized::Yes {
+            fold_and_space(visible, scratch);
+        } else {
+            fold_and_space(visible.nfkc(), scratch);
         }
         collapse_spaced_letters(scratch, &mut out.text);
         std::mem::swap(&mut out.text, &mut out.scratch);
@@ -335,6 +312,39 @@ impl Normalizer {
     }
 }
 
+/// Folds case, turns whitespace into single spaces, drops control
+/// characters, and removes spaces inside Japanese text.
+fn fold_and_space(chars: impl Iterator<Item = char>, scratch: &mut String) {
+    let mut pending_space = false;
+    let mut previous: Option<char> = None;
+    for c in chars {
+        let c = if c.is_whitespace() {
+            // Line breaks and tabs become spaces: an SMS line break is layout.
+            ' '
+        } else if c.is_control() || is_zero_width(c) {
+            continue;
+        } else if c.is_uppercase() && (c as u32) < 0x0530 {
+            c.to_lowercase().next().unwrap_or(c)
+        } else {
+            c
+        };
+        if c == ' ' {
+            pending_space = previous.is_some();
+            continue;
+        }
+        if pending_space {
+            // Japanese is written without spaces; a space between two
+            // Japanese characters is padding or filter evasion.
+            if !(previous.is_some_and(is_japanese) && is_japanese(c)) {
+                scratch.push(' ');
+            }
+            pending_space = false;
+        }
+        scratch.push(c);
+        previous = Some(c);
+    }
+}
+
 /// Cuts `text` to at most `max` bytes without splitting a character.
 pub fn truncate_at_char_boundary(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -350,6 +360,13 @@ pub fn truncate_at_char_boundary(text: &str, max: usize) -> &str {
 /// Joins "a m a z o n" into "amazon" (letters spaced out to dodge filters).
 fn collapse_spaced_letters(input: &str, output: &mut String) {
     output.clear();
+    let spaced = input.as_bytes().windows(4).any(|w| {
+        w[0].is_ascii_lowercase() && w[1] == b' ' && w[2].is_ascii_lowercase() && w[3] == b' '
+    });
+    if !spaced {
+        output.push_str(input);
+        return;
+    }
     let mut last = 0;
     for caps in patterns().spaced_letters.captures_iter(input) {
         let Some(run) = caps.get(1) else { continue };
@@ -365,37 +382,46 @@ fn collapse_spaced_letters(input: &str, output: &mut String) {
 fn extract_entities(out: &mut Normalized) {
     let source = std::mem::take(&mut out.scratch);
     let mut last = 0;
-    for caps in patterns().entity.captures_iter(&source) {
-        let whole = caps.get(0).expect("group 0 always matches");
-        let replaced = if let Some(url) = caps.name("url") {
-            let (url_text, _) = trim_url_tail(url.as_str());
+    // Many messages need no regex at all: every entity has a digit, a dot,
+    // an `@`, a colon (masked URLs) or a hyphen (masked phone numbers).
+    let may_have_entities = source
+        .bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'-' | b':'));
+    let matches = may_have_entities
+        .then(|| patterns().entity.find_iter(&source))
+        .into_iter()
+        .flatten();
+    for found in matches {
+        // `find_iter` is much faster than captures; the alternatives are
+        // told apart by what they can contain (see the pattern).
+        let matched = found.as_str();
+        let replaced = if matched.contains("://") {
+            let (url_text, _) = trim_url_tail(matched);
             url_entities(out, url_text, true);
-            Some(url.start()..url.start() + url_text.len())
-        } else if let Some(email) = caps.name("email") {
-            let domain = email.as_str().rsplit('@').next().unwrap_or("");
+            Some(found.start()..found.start() + url_text.len())
+        } else if matched.contains('@') {
+            let domain = matched.rsplit('@').next().unwrap_or("");
             out.push_entity(&["<email>"]);
             if let Some(tld) = domain.rsplit('.').next() {
                 out.push_entity(&["tld:", tld]);
             }
-            Some(email.range())
-        } else if let Some(bare) = caps.name("bare") {
-            let (url_text, _) = trim_url_tail(bare.as_str());
+            Some(found.range())
+        } else if matched.contains('.') {
+            let (url_text, _) = trim_url_tail(matched);
             let host = url_text.split(['/', '?', '#']).next().unwrap_or("");
             let tld = host.rsplit('.').next().unwrap_or("");
             if BARE_TLDS.contains(&tld) {
                 url_entities(out, url_text, false);
-                Some(bare.start()..bare.start() + url_text.len())
+                Some(found.start()..found.start() + url_text.len())
             } else {
                 None
             }
-        } else if caps.name("maskedphone").is_some() {
+        } else if matched.contains('x') {
             out.push_entity(&["<phone>"]);
             out.push_entity(&["phone:masked"]);
-            Some(whole.range())
-        } else if let Some(digits) = caps.name("digits") {
-            digit_entities(out, digits.as_str(), digits.start())
+            Some(found.range())
         } else {
-            None
+            digit_entities(out, matched, found.start())
         };
         if let Some(range) = replaced {
             push_joined(&mut out.text, &source[last..range.start]);

@@ -28,9 +28,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::features::SparseRow;
 
-/// Rows per block in the parallel loss evaluation. Fixed, so that sums are
-/// always added in the same order.
-const BLOCK_ROWS: usize = 1024;
+/// The parallel loss evaluation splits the rows into at most this many
+/// blocks of at least [`MIN_BLOCK_ROWS`] rows. The split depends only on the
+/// number of rows, so partial sums are always added in the same order,
+/// whatever the number of threads.
+const MAX_BLOCKS: usize = 16;
+const MIN_BLOCK_ROWS: usize = 1024;
 
 /// Which trainer fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -61,7 +64,9 @@ pub struct FitParams {
     pub alpha: f64,
     /// Maximum L-BFGS iterations.
     pub max_iterations: u64,
-    /// Stop when the gradient norm falls below this.
+    /// Stop when the norm of the gradient, divided by the number of
+    /// training rows, falls below this (a tolerance on the mean loss, so the
+    /// same value suits small and large corpora).
     pub gradient_tolerance: f64,
     /// Which trainer to use.
     pub solver: Solver,
@@ -221,14 +226,15 @@ impl SparseProblem<'_> {
         let weights = w.as_slice().expect("parameters are contiguous");
         let (coef, intercept) = (&weights[..n_features], weights[n_features]);
         let (x, y) = (self.x, &self.y);
-        let n_blocks = x.n_rows().div_ceil(BLOCK_ROWS);
+        let block_rows = x.n_rows().div_ceil(MAX_BLOCKS).max(MIN_BLOCK_ROWS);
+        let n_blocks = x.n_rows().div_ceil(block_rows);
         let partials: Vec<(f64, Vec<f64>)> = (0..n_blocks)
             .into_par_iter()
             .map(|block| {
                 let mut loss = 0.0;
                 let mut grad = vec![0.0; n_features + 1];
-                let end = ((block + 1) * BLOCK_ROWS).min(x.n_rows());
-                for (i, &target) in y.iter().enumerate().take(end).skip(block * BLOCK_ROWS) {
+                let end = ((block + 1) * block_rows).min(x.n_rows());
+                for (i, &target) in y.iter().enumerate().take(end).skip(block * block_rows) {
                     let (columns, values) = x.row(i);
                     let z: f64 = intercept
                         + columns
@@ -277,6 +283,11 @@ impl Gradient for SparseProblem<'_> {
     }
 }
 
+/// The gradient-norm tolerance on the summed loss that the optimizers use.
+fn absolute_tolerance(params: &FitParams, rows: usize) -> f64 {
+    params.gradient_tolerance * rows.max(1) as f64
+}
+
 fn fit_sparse(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
     let problem = SparseProblem {
         x,
@@ -288,7 +299,7 @@ fn fit_sparse(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fi
         cache: RefCell::new(None),
     };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(params.gradient_tolerance)
+        .with_tolerance_grad(absolute_tolerance(params, x.n_rows()))
         .map_err(|err| Error::Config(err.to_string()))?;
     let init = Array1::zeros(x.n_columns + 1);
     let result = Executor::new(problem, solver)
@@ -325,7 +336,7 @@ fn fit_linfa(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fit
     let fitted = linfa_logistic::LogisticRegression::default()
         .alpha(params.alpha)
         .max_iterations(params.max_iterations)
-        .gradient_tolerance(params.gradient_tolerance)
+        .gradient_tolerance(absolute_tolerance(params, x.n_rows()))
         .fit(&dataset)
         .map_err(|err| Error::Training(err.to_string()))?;
     // linfa-logistic 0.8.1 makes the *more frequent* label its positive

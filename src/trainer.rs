@@ -94,9 +94,14 @@ impl Prepared {
     /// # Errors
     /// Fails if the tokenizer fails.
     pub fn new(texts: &[String], positive: Vec<bool>, config: &FeatureConfig) -> Result<Prepared> {
-        const CHUNK: usize = 512;
+        // Few, large chunks: each chunk records the names it sees, and
+        // merging many small name maps costs more than it saves.
+        let chunk_size = texts
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .max(256);
         let chunks: Vec<Result<(Vec<DocTerms>, FeatureNames)>> = texts
-            .par_chunks(CHUNK)
+            .par_chunks(chunk_size)
             .map(|chunk| {
                 let mut extractor = Extractor::new()?;
                 let mut names = FeatureNames::default();
