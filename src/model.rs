@@ -274,7 +274,10 @@ impl Model {
     /// truncated, corrupted, newer than this tool, or made for another
     /// normalization or dictionary.
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| Error::Model {
+            path: path.into(),
+            reason: format!("cannot read it: {e}"),
+        })?;
         Model::from_bytes(&bytes, path)
     }
 

@@ -402,7 +402,7 @@ fn damaged_models_are_refused_with_the_reason() {
             .arg(dir.path().join("absent.jscam")),
         Some(b"x"),
     );
-    assert_error(&output, 3, &["absent.jscam"]);
+    assert_error(&output, 4, &["absent.jscam", "cannot read it"]);
 }
 
 #[test]

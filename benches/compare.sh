@@ -1,0 +1,461 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: jscam (this crate) against the scikit-learn baselines
+# of benches/compare.py, on the same folds, the same train/test files and the
+# same input files.
+#
+#   bash benches/compare.sh            # from anywhere; works from the repo root
+#   SHARED=/path/to/shared bash benches/compare.sh
+#
+# Needs: cargo, python3 (with venv), /usr/bin/time (GNU time), the public
+# corpora in ${SHARED:-../shared}/data (relative to the repository root; the
+# script exits 0 with "skipped" when they are absent). Everything it writes
+# goes to bench-out/ (git-ignored): a Python venv, generated inputs, raw
+# outputs (bench-out/raw), logs (bench-out/logs), bench-out/results.json and
+# bench-out/report.md. The Markdown report is also printed on stdout;
+# progress goes to stderr.
+#
+# Timings are only meaningful on an otherwise idle machine: the report
+# records the load average at the start and at the end.
+set -euo pipefail
+set -o errtrace
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+OUT=bench-out
+RAW=$OUT/raw
+LOGS=$OUT/logs
+SKLEARN_THREADS=1      # compare.py's default BLAS/OpenMP cap, passed explicitly
+MODELS=(sklearn_word_lr sklearn_char_lr sklearn_word_nb)
+REPEAT=3               # best of REPEAT for the predict wall times
+CURRENT_LOG=""
+
+step() { printf '==> [%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+on_error() {
+    local code=$? line=$1
+    echo "compare.sh: failed (exit $code) at line $line" >&2
+    if [[ -n $CURRENT_LOG && -s $CURRENT_LOG ]]; then
+        echo "--- last lines of $CURRENT_LOG ---" >&2
+        tail -n 25 "$CURRENT_LOG" >&2
+    fi
+    exit "$code"
+}
+trap 'on_error $LINENO' ERR
+
+# ---------------------------------------------------------------- 0. corpora
+DATA="${SHARED:-../shared}/data"
+if [[ ! -d $DATA ]]; then
+    echo "compare.sh: skipped: public corpora not found at $DATA" \
+         "(set SHARED to the folder holding data/)"
+    exit 0
+fi
+DATA=$(cd "$DATA" && pwd)
+for f in uci_sms_spam_collection spamhunter_ja super_sms_dataset; do
+    if [[ ! -f $DATA/$f/messages.csv ]]; then
+        echo "compare.sh: skipped: $DATA/$f/messages.csv is missing"
+        exit 0
+    fi
+done
+for tool in cargo /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "compare.sh: $tool not found" >&2; exit 1; }
+done
+
+START_SECONDS=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+mkdir -p "$RAW" "$LOGS"
+
+# ------------------------------------------------------------- 1. setup
+step "Python venv in $OUT/venv, pip install -r benches/requirements.txt"
+CURRENT_LOG=$LOGS/pip.log
+if [[ ! -x $OUT/venv/bin/python ]]; then
+    "${PYTHON:-python3}" -m venv "$OUT/venv" >"$CURRENT_LOG" 2>&1
+fi
+PY=$ROOT/$OUT/venv/bin/python
+"$PY" -m pip install -r benches/requirements.txt >>"$CURRENT_LOG" 2>&1
+
+step "cargo build --release"
+CURRENT_LOG=$LOGS/build.log
+cargo build --release >"$CURRENT_LOG" 2>&1
+cargo bench --bench throughput --no-run >>"$CURRENT_LOG" 2>&1
+BIN=$ROOT/target/release
+
+# run NAME STDOUT-FILE CMD...: stdout to a file, stderr to logs/NAME.log
+run() {
+    local name=$1 out=$2
+    shift 2
+    CURRENT_LOG=$LOGS/$name.log
+    "$@" >"$out" 2>"$CURRENT_LOG"
+}
+
+# timed NAME STDOUT-FILE CMD...: like run, under /usr/bin/time -v (raw/NAME.time)
+timed() {
+    local name=$1 out=$2
+    shift 2
+    CURRENT_LOG=$LOGS/$name.log
+    /usr/bin/time -v -o "$RAW/$name.time" "$@" >"$out" 2>"$CURRENT_LOG"
+}
+
+# wall_best NAME CMD...: best wall seconds of REPEAT runs, stdout discarded;
+# every run's seconds go to raw/NAME.seconds (one per line)
+wall_best() {
+    local name=$1 start end
+    shift
+    CURRENT_LOG=$LOGS/$name.log
+    : >"$RAW/$name.seconds"
+    : >"$CURRENT_LOG"
+    for _ in $(seq "$REPEAT"); do
+        start=$(date +%s.%N)
+        "$@" >/dev/null 2>>"$CURRENT_LOG"
+        end=$(date +%s.%N)
+        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f\n", e - s }' >>"$RAW/$name.seconds"
+    done
+}
+
+# ------------------------------------------------------------- 2. accuracy, same folds
+cv_pair() {   # cv_pair KEY DATA.csv [extra evaluate flags...]
+    local key=$1 csv=$2
+    shift 2
+    step "accuracy [$key]: evaluate cv, then compare.py cv on the same folds"
+    run "cv.$key.jscam" "$RAW/cv.$key.jscam.json" \
+        "$BIN/evaluate" cv "$csv" --k 5 --seed 0 "$@" \
+        --folds-out "$RAW/folds.$key.csv" --json
+    run "cv.$key.sklearn" "$LOGS/cv.$key.sklearn.table.md" \
+        "$PY" benches/compare.py cv --data "$csv" --folds "$RAW/folds.$key.csv" \
+        --threads "$SKLEARN_THREADS" --json "$RAW/cv.$key.sklearn.json"
+}
+cv_pair ja data/messages.csv
+cv_pair ja_grouped data/messages.csv --group-column family
+cv_pair uci "$DATA/uci_sms_spam_collection/messages.csv"
+
+step "spamhunter_ja recall of the default (embedded) model"
+run spamhunter.jscam "$RAW/spamhunter.jscam.json" \
+    "$BIN/evaluate" model "$DATA/spamhunter_ja/messages.csv" --json
+
+# ------------------------------------------------------------- 3. training, Super SMS split
+step "Super SMS split (80/20, seed 0) -> $OUT/super/"
+run super.split "$LOGS/super.split.out" \
+    "$PY" benches/compare.py split --data "$DATA/super_sms_dataset/messages.csv" \
+    --test-fraction 0.2 --seed 0 --out-dir "$OUT/super"
+
+step "training jscam on $OUT/super/train.csv"
+timed train.jscam "$LOGS/train.jscam.out" \
+    "$BIN/train" "$OUT/super/train.csv" -o "$OUT/super.jscam" --holdout 0 --quiet
+run test.jscam "$RAW/test.jscam.json" \
+    "$BIN/evaluate" model "$OUT/super/test.csv" -m "$OUT/super.jscam" --json
+
+for m in "${MODELS[@]}"; do
+    step "training $m on $OUT/super/train.csv (compare.py train-test, --threads $SKLEARN_THREADS)"
+    timed "train.$m" "$RAW/train.$m.json" \
+        "$PY" benches/compare.py train-test --train "$OUT/super/train.csv" \
+        --test "$OUT/super/test.csv" --model "$m" --threads "$SKLEARN_THREADS"
+done
+
+# ------------------------------------------------------------- 4. inputs for speed and memory
+step "generating $OUT/ja_100k.csv, $OUT/ja_10k.txt, $OUT/ja_1m.txt from data/messages.csv"
+CURRENT_LOG=$LOGS/inputs.log
+"$PY" - data/messages.csv "$OUT" >"$CURRENT_LOG" 2>&1 <<'EOF'
+import csv, os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+with open(src, encoding="utf-8-sig", newline="") as f:
+    texts = [row["text"] for row in csv.DictReader(f)]
+assert texts, "no texts"
+
+def repeat(n):
+    return (texts[i % len(texts)] for i in range(n))
+
+with open(os.path.join(out, "ja_100k.csv"), "w", encoding="utf-8", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["id", "text"])
+    w.writerows((i + 1, t) for i, t in enumerate(repeat(100_000)))
+
+one_line = re.compile(r"\r\n|\r|\n")
+for name, n in (("ja_10k.txt", 10_000), ("ja_1m.txt", 1_000_000)):
+    with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
+        f.writelines(one_line.sub(" ", t) + "\n" for t in repeat(n))
+print(f"{len(texts)} distinct texts repeated")
+EOF
+JA100K=$ROOT/$OUT/ja_100k.csv
+
+# ------------------------------------------------------------- 5. predict throughput
+step "throughput bench: lindera (1 thread, best of 5)"
+run bench.lindera "$RAW/bench.lindera.out" cargo bench --bench throughput -- lindera "$JA100K"
+step "throughput bench: pipeline (1 thread, best of 5)"
+run bench.pipeline "$RAW/bench.pipeline.out" cargo bench --bench throughput -- pipeline "$JA100K"
+
+step "predict --threads 1 on ja_100k.csv (best of $REPEAT)"
+wall_best predict.1thread "$BIN/predict" "$JA100K" --threads 1 --quiet
+step "predict (all $(nproc) threads) on ja_100k.csv (best of $REPEAT)"
+wall_best predict.all "$BIN/predict" "$JA100K" --quiet
+
+step "compare.py predict-speed sklearn_word_lr (fit on $OUT/super/train.csv; best of $REPEAT)"
+run predict_speed.sklearn_word_lr "$RAW/predict_speed.sklearn_word_lr.json" \
+    "$PY" benches/compare.py predict-speed --train "$OUT/super/train.csv" --input "$JA100K" \
+    --model sklearn_word_lr --repeat "$REPEAT" --threads "$SKLEARN_THREADS"
+step "compare.py tokenize-speed (fugashi alone; best of $REPEAT)"
+run tokenize_speed.fugashi "$RAW/tokenize_speed.fugashi.json" \
+    "$PY" benches/compare.py tokenize-speed --input "$JA100K" --repeat "$REPEAT" \
+    --threads "$SKLEARN_THREADS"
+
+# ------------------------------------------------------------- 6. predict memory
+step "predict --quiet peak RSS on 10,000 lines"
+timed mem.10k /dev/null "$BIN/predict" "$OUT/ja_10k.txt" --quiet
+step "predict --quiet peak RSS on 1,000,000 lines"
+timed mem.1m /dev/null "$BIN/predict" "$OUT/ja_1m.txt" --quiet
+
+# ------------------------------------------------------------- 7. results.json + report
+step "writing $OUT/results.json and $OUT/report.md"
+CURRENT_LOG=$LOGS/report.log
+export BENCH_NPROC=$(nproc)
+export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
+export BENCH_RAM=$(free -h | awk '/^Mem:/ { print $2 }')
+export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+export BENCH_LOAD_START=$LOAD_START
+export BENCH_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+export BENCH_RUSTC=$(rustc --version 2>/dev/null || echo unknown)
+export BENCH_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+export BENCH_DIRTY=$(git status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+export BENCH_SECONDS=$((SECONDS - START_SECONDS))
+export BENCH_DATA=$DATA BENCH_SKLEARN_THREADS=$SKLEARN_THREADS BENCH_REPEAT=$REPEAT
+"$PY" - "$OUT" 2>"$CURRENT_LOG" <<'EOF'
+import json, os, re, sys
+
+out = sys.argv[1]
+raw = os.path.join(out, "raw")
+env = os.environ
+MODELS = ["sklearn_word_lr", "sklearn_char_lr", "sklearn_word_nb"]
+problems = []
+
+
+def load_json(name):
+    with open(os.path.join(raw, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def last_json_line(name):
+    """The throughput bench prints one JSON line; cargo may print other lines."""
+    with open(os.path.join(raw, name), encoding="utf-8") as f:
+        lines = [l for l in f.read().splitlines() if l.startswith("{")]
+    return json.loads(lines[-1])
+
+
+def gnu_time(name):
+    """Wall seconds, peak RSS (MB = 2^20 bytes) and exit status from `time -v`."""
+    with open(os.path.join(raw, name + ".time"), encoding="utf-8") as f:
+        text = f.read()
+    wall = re.search(r"Elapsed \(wall clock\) time .*?: (\S+)", text).group(1)
+    seconds = 0.0
+    for part in wall.split(":"):
+        seconds = seconds * 60 + float(part)
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+    cpu = re.search(r"Percent of CPU this job got: (\d+)%", text)
+    return {
+        "wall_seconds": seconds,
+        "max_rss_mb": rss_kb / 1024,
+        "cpu_percent": int(cpu.group(1)) if cpu else None,
+    }
+
+
+def best_seconds(name):
+    with open(os.path.join(raw, name + ".seconds"), encoding="utf-8") as f:
+        runs = [float(l) for l in f if l.strip()]
+    return {"runs_seconds": runs, "seconds": min(runs)}
+
+
+METRICS = [  # (results key, jscam summary key, compare.py key, column title)
+    ("f1", "f1", "f1", "F1"),
+    ("precision", "precision", "precision", "precision"),
+    ("recall", "recall", "recall", "recall"),
+    ("roc_auc", "roc_auc", "roc_auc", "ROC-AUC"),
+    ("pr_auc", "pr_auc", "pr_auc", "PR-AUC"),
+    ("recall_at_fpr_1pct", "recall_at_fpr_1pct", "recall_at_fpr_0.01", "recall@FPR≤1%"),
+]
+
+CV_SETS = [
+    ("ja", "data/messages.csv, 5-fold stratified (seed 0)"),
+    ("ja_grouped", "data/messages.csv, 5-fold stratified, grouped by `family` (seed 0)"),
+    ("uci", "uci_sms_spam_collection/messages.csv (English), 5-fold stratified (seed 0)"),
+]
+
+results = {
+    "machine": {
+        "nproc": int(env["BENCH_NPROC"]),
+        "cpu": env["BENCH_CPU"],
+        "ram": env["BENCH_RAM"],
+        "date_utc": env["BENCH_DATE"],
+        "loadavg_start": env["BENCH_LOAD_START"],
+        "loadavg_end": env["BENCH_LOAD_END"],
+        "rustc": env["BENCH_RUSTC"],
+        "commit": env["BENCH_COMMIT"],
+        "uncommitted_tracked_changes": int(env["BENCH_DIRTY"]),
+    },
+    "settings": {
+        "data_dir": env["BENCH_DATA"],
+        "compare_py_threads": int(env["BENCH_SKLEARN_THREADS"]),
+        "predict_repeat": int(env["BENCH_REPEAT"]),
+    },
+    "accuracy": {},
+}
+
+# ---- accuracy on identical folds
+for key, protocol in CV_SETS:
+    jscam = load_json(f"cv.{key}.jscam.json")
+    sk = load_json(f"cv.{key}.sklearn.json")
+    s = jscam["summary"]
+    with open(os.path.join(raw, f"folds.{key}.csv"), encoding="utf-8") as f:
+        n_folds_rows = sum(1 for _ in f) - 1
+    c = s["confusion"]
+    j_pos = c["tp"] + c["fn_"]
+    check = {
+        "jscam_rows": s["rows"], "jscam_positive": j_pos, "folds_file_rows": n_folds_rows,
+        "sklearn_rows": sk["n_rows"], "sklearn_evaluated": sk["n_evaluated"],
+        "sklearn_positive": sk["n_positive"], "k": sk["k"],
+    }
+    if not (s["rows"] == n_folds_rows == sk["n_rows"] == sk["n_evaluated"] and j_pos == sk["n_positive"]):
+        problems.append(f"{key}: jscam and compare.py did not see the same rows/labels: {check}")
+    rows = {"jscam": {r: s[jk] for r, jk, _, _ in METRICS}}
+    rows["jscam"]["confusion"] = c
+    for m in MODELS:
+        rows[m] = {r: sk["models"][m][pk] for r, _, pk, _ in METRICS}
+        rows[m]["fit_seconds_total"] = sk["models"][m]["fit_seconds_total"]
+    results["accuracy"][key] = {"protocol": protocol, "check": check, "models": rows,
+                                "sklearn_versions": sk["versions"]}
+
+sh = load_json("spamhunter.jscam.json")["summary"]
+results["spamhunter_ja"] = {"model": "default (embedded)", "rows": sh["rows"],
+                            "recall": sh["recall"], "confusion": sh["confusion"]}
+
+# ---- training on the Super SMS split
+train = {"jscam": {**gnu_time("train.jscam"), "f1": load_json("test.jscam.json")["summary"]["f1"]}}
+for m in MODELS:
+    tt = load_json(f"train.{m}.json")
+    train[m] = {**gnu_time(f"train.{m}"), "f1": tt["f1"], "fit_seconds": tt["train_seconds"],
+                "n_train": tt["n_train"], "n_test": tt["n_test"]}
+results["training"] = train
+
+# ---- predict throughput
+N = 100_000
+lindera = last_json_line("bench.lindera.out")
+pipeline = last_json_line("bench.pipeline.out")
+p1 = best_seconds("predict.1thread")
+pall = best_seconds("predict.all")
+skp = load_json("predict_speed.sklearn_word_lr.json")
+fug = load_json("tokenize_speed.fugashi.json")
+for label, d in (("lindera", lindera), ("pipeline", pipeline), ("sklearn", skp), ("fugashi", fug)):
+    if d["messages"] != N:
+        problems.append(f"throughput {label}: {d['messages']} messages, expected {N}")
+p1["messages_per_second"] = N / p1["seconds"]
+pall["messages_per_second"] = N / pall["seconds"]
+mps = {
+    "lindera_1thread": lindera["messages_per_second"],
+    "pipeline_1thread": pipeline["messages_per_second"],
+    "predict_1thread": p1["messages_per_second"],
+    "predict_all_threads": pall["messages_per_second"],
+    "sklearn_word_lr": skp["messages_per_second"],
+    "fugashi_tokenize": fug["messages_per_second"],
+}
+results["throughput"] = {
+    "input": "bench-out/ja_100k.csv",
+    "messages": N,
+    "lindera_bench": lindera, "pipeline_bench": pipeline,
+    "predict_1thread": p1, "predict_all_threads": pall,
+    "sklearn_word_lr_predict_speed": skp, "fugashi_tokenize_speed": fug,
+    "messages_per_second": mps,
+    "ratios": {
+        "pipeline_over_lindera_1thread": mps["pipeline_1thread"] / mps["lindera_1thread"],
+        "predict_1thread_over_sklearn_word_lr": mps["predict_1thread"] / mps["sklearn_word_lr"],
+        "predict_all_over_1thread": mps["predict_all_threads"] / mps["predict_1thread"],
+        "lindera_over_fugashi": mps["lindera_1thread"] / mps["fugashi_tokenize"],
+    },
+}
+
+# ---- predict memory
+results["predict_memory"] = {"10k_lines": gnu_time("mem.10k"), "1m_lines": gnu_time("mem.1m")}
+results["script_seconds"] = int(env["BENCH_SECONDS"])
+results["problems"] = problems
+
+with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
+    json.dump(results, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+
+# ---- Markdown
+def f3(v):
+    return "n/a" if v is None else f"{v:.3f}"
+
+def rate(v):
+    return f"{v:,.0f}"
+
+M = results["machine"]
+L = []
+L += ["# jscam vs scikit-learn baselines", ""]
+L += [f"- Machine: {M['nproc']} CPUs (`nproc`), {M['cpu']}, {M['ram']} RAM",
+      f"- Date (UTC): {M['date_utc']}; load average at start {M['loadavg_start']}, at end {M['loadavg_end']}",
+      f"- jscam commit {M['commit']}"
+      + (f" (+{M['uncommitted_tracked_changes']} modified tracked files)" if M['uncommitted_tracked_changes'] else "")
+      + f", {M['rustc']}, release build",
+      "- Baselines: benches/compare.py, " + ", ".join(
+          f"{k} {v}" for k, v in results["accuracy"]["ja"]["sklearn_versions"].items())
+      + f"; BLAS/OpenMP threads capped at {results['settings']['compare_py_threads']} (`--threads`, compare.py's default)",
+      f"- Corpora: {results['settings']['data_dir']}",
+      f"- Script run time: {results['script_seconds']} s", ""]
+if problems:
+    L += ["**WARNING — the comparison is not valid:**", ""] + [f"- {p}" for p in problems] + [""]
+
+L += ["## Accuracy (pooled out-of-fold, threshold 0.5, identical folds)", ""]
+for key, protocol in CV_SETS:
+    a = results["accuracy"][key]
+    ch = a["check"]
+    L += [f"### {protocol}", "",
+          f"{ch['jscam_rows']} rows, {ch['jscam_positive']} scam; folds from `evaluate cv --folds-out`, "
+          f"read by `compare.py cv --folds`.", "",
+          "| model | " + " | ".join(t for *_, t in METRICS) + " |",
+          "|---|" + "---:|" * len(METRICS)]
+    for name, row in a["models"].items():
+        L.append(f"| {name} | " + " | ".join(f3(row[r]) for r, *_ in METRICS) + " |")
+    L.append("")
+
+s = results["spamhunter_ja"]
+L += ["## spamhunter_ja (196 real Japanese scam SMS, scam only)", "",
+      "| model | rows | recall |", "|---|---:|---:|",
+      f"| jscam default model | {s['rows']} | {f3(s['recall'])} |", ""]
+
+L += ["## Training on super_sms_dataset (stratified 80/20 split, seed 0)", "",
+      f"{train['sklearn_word_lr']['n_train']:,} training rows, {train['sklearn_word_lr']['n_test']:,} test rows. "
+      "Wall time and peak RSS of the whole process (`/usr/bin/time -v`: reading, training, "
+      "and for compare.py also scoring the test part); F1 on the test part.", "",
+      "| model | wall s | peak RSS MB | F1 (test) |", "|---|---:|---:|---:|"]
+for name, t in train.items():
+    L.append(f"| {name} | {t['wall_seconds']:.1f} | {t['max_rss_mb']:.0f} | {f3(t['f1'])} |")
+L.append("")
+
+T = results["throughput"]
+R = T["ratios"]
+L += ["## Predict throughput (bench-out/ja_100k.csv: 100,000 Japanese messages)", "",
+      "| measurement | threads | messages/s |", "|---|---:|---:|",
+      f"| lindera tokenization only (`throughput -- lindera`, best of 5) | 1 | {rate(mps['lindera_1thread'])} |",
+      f"| jscam full pipeline in-process (`throughput -- pipeline`, best of 5) | 1 | {rate(mps['pipeline_1thread'])} |",
+      f"| `predict --threads 1 --quiet` (whole process, best of {results['settings']['predict_repeat']}) | 1 | {rate(mps['predict_1thread'])} |",
+      f"| `predict --quiet` (whole process, best of {results['settings']['predict_repeat']}) | {M['nproc']} | {rate(mps['predict_all_threads'])} |",
+      f"| sklearn_word_lr `predict_proba` incl. fugashi (`predict-speed`) | 1 | {rate(mps['sklearn_word_lr'])} |",
+      f"| fugashi tokenization only (`tokenize-speed`) | 1 | {rate(mps['fugashi_tokenize'])} |",
+      "",
+      "| ratio | value |", "|---|---:|",
+      f"| jscam pipeline ÷ lindera alone (one thread) | {R['pipeline_over_lindera_1thread']:.2f} |",
+      f"| `predict --threads 1` ÷ sklearn_word_lr pipeline | {R['predict_1thread_over_sklearn_word_lr']:.2f} |",
+      f"| `predict` all threads ÷ `predict --threads 1` | {R['predict_all_over_1thread']:.2f} |",
+      f"| lindera ÷ fugashi (tokenizers alone) | {R['lindera_over_fugashi']:.2f} |",
+      ""]
+
+P = results["predict_memory"]
+L += ["## Predict peak memory (`predict --quiet`, plain text, one message per line)", "",
+      "| input | lines | wall s | peak RSS MB |", "|---|---:|---:|---:|",
+      f"| bench-out/ja_10k.txt | 10,000 | {P['10k_lines']['wall_seconds']:.2f} | {P['10k_lines']['max_rss_mb']:.1f} |",
+      f"| bench-out/ja_1m.txt | 1,000,000 | {P['1m_lines']['wall_seconds']:.2f} | {P['1m_lines']['max_rss_mb']:.1f} |",
+      "", "Raw numbers: bench-out/results.json; raw outputs: bench-out/raw/; logs: bench-out/logs/.", ""]
+
+report = "\n".join(L)
+with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
+    f.write(report)
+print(report, end="")
+sys.exit(1 if problems else 0)
+EOF
+step "done in $((SECONDS - START_SECONDS)) s: $OUT/report.md, $OUT/results.json"
