@@ -503,3 +503,77 @@ fn days_from_civil(date: &str) -> i64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
 }
+
+#[test]
+fn threshold_chosen_for_a_false_positive_rate_is_stored_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("fpr.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&model)
+            .args(["--max-fpr", "0.1", "--holdout", "0", "--quiet"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(bin("inspect").arg(&model).arg("--json"), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let rule = value["header"]["training"]["threshold_rule"]
+        .as_str()
+        .unwrap();
+    assert!(rule.contains("MaxFpr(0.1)"), "{rule}");
+    let threshold = value["header"]["threshold"].as_f64().unwrap();
+    assert!(
+        (0.0..=1.0).contains(&threshold) && threshold != 0.5,
+        "{threshold}"
+    );
+    assert_eq!(value["header"]["training"]["rows"], 24);
+    let text = stdout(&run(bin("inspect").arg(&model), None));
+    assert!(
+        text.contains("labels:") && text.contains("top features toward \"scam\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn evaluate_cv_writes_a_report_with_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let folds = dir.path().join("folds.csv");
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "3"])
+            .arg(fixture("tiny.csv"))
+            .arg("--report")
+            .arg(&report)
+            .arg("--folds-out")
+            .arg(&folds),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for metric in [
+        "F1:",
+        "MCC:",
+        "ROC-AUC:",
+        "PR-AUC",
+        "recall@FPR<=1%",
+        "Brier:",
+        "worst false positives",
+    ] {
+        assert!(text.contains(metric), "missing {metric}: {text}");
+    }
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("![ROC curve](roc.svg)"));
+    for svg in ["roc.svg", "pr.svg", "scores.svg"] {
+        let body = std::fs::read_to_string(report.join(svg)).unwrap();
+        assert!(
+            body.starts_with("<svg") && (body.contains("<polyline") || body.contains("<rect")),
+            "{svg}"
+        );
+    }
+    let fold_rows = std::fs::read_to_string(&folds).unwrap();
+    assert_eq!(fold_rows.lines().count(), 25, "header + one fold per row");
+}
