@@ -158,32 +158,19 @@ impl Scorer<'_> {
     /// positive label and the `k` that pushed it most toward the negative
     /// one. Together with the intercept, all contributions sum to the logit.
     pub fn explain_last(&self, k: usize) -> (Vec<Contribution>, Vec<Contribution>) {
-        let mut all: Vec<(f64, usize)> = self
-            .row
-            .columns
-            .iter()
-            .zip(&self.row.values)
-            .map(|(&c, &v)| (self.model.weights[c as usize] * v, c as usize))
-            .collect();
-        all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let named = |&(contribution, column): &(f64, usize)| Contribution {
-            feature: self.model.vocabulary.name(column).to_owned(),
-            contribution,
-        };
-        let toward_positive = all
-            .iter()
-            .filter(|c| c.0 > 0.0)
-            .take(k)
-            .map(named)
-            .collect();
+        let mut all = self.contributions_last();
+        // Largest first; ties in column order, which `contributions_last` keeps.
+        all.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
         let toward_negative = all
             .iter()
             .rev()
-            .filter(|c| c.0 < 0.0)
+            .filter(|c| c.contribution < 0.0)
             .take(k)
-            .map(named)
+            .cloned()
             .collect();
-        (toward_positive, toward_negative)
+        all.retain(|c| c.contribution > 0.0);
+        all.truncate(k);
+        (all, toward_negative)
     }
 
     /// All contributions of the last scored message (feature, weight × value).
@@ -200,15 +187,7 @@ impl Scorer<'_> {
     }
 }
 
-/// sigmoid(t) = 1 / (1 + e^−t), without overflow.
-pub fn sigmoid(t: f64) -> f64 {
-    if t >= 0.0 {
-        1.0 / (1.0 + (-t).exp())
-    } else {
-        let e = t.exp();
-        e / (1.0 + e)
-    }
-}
+pub use crate::solver::sigmoid;
 
 impl Model {
     /// Assembles a model; checks that the parts fit together.

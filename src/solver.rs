@@ -206,7 +206,8 @@ fn log1p_exp_neg(t: f64) -> f64 {
     }
 }
 
-fn sigmoid(t: f64) -> f64 {
+/// sigmoid(t) = 1 / (1 + e^−t), without overflow.
+pub fn sigmoid(t: f64) -> f64 {
     if t >= 0.0 {
         1.0 / (1.0 + (-t).exp())
     } else {
@@ -417,6 +418,51 @@ mod tests {
             assert!((a - b).abs() < 1e-5, "weight {a} vs linfa {b}");
         }
         assert!((ours.intercept - reference.intercept).abs() < 1e-5);
+    }
+
+    /// Scores from the sparse weights equal linfa-logistic's own
+    /// `predict_probabilities` for the label it calls positive.
+    #[test]
+    fn sparse_scores_equal_linfa_predict_probabilities() {
+        let (x, y) = synthetic(2000, 150, 11);
+        let params = FitParams {
+            alpha: 0.5,
+            gradient_tolerance: 1e-9,
+            max_iterations: 2000,
+            ..Default::default()
+        };
+        let ours = fit(&x, &y, &params).unwrap();
+        let targets: Array1<&str> = y
+            .iter()
+            .map(|&p| if p { "scam" } else { "legit" })
+            .collect();
+        let dense = x.to_dense();
+        let linfa_model = linfa_logistic::LogisticRegression::default()
+            .alpha(0.5)
+            .max_iterations(2000)
+            .gradient_tolerance(1e-9 * 2000.0)
+            .fit(&Dataset::new(dense.clone(), targets))
+            .unwrap();
+        let linfa_p = linfa_model.predict_probabilities(&dense);
+        let linfa_is_scam = linfa_model.labels().pos.class == "scam";
+        let mut worst: f64 = 0.0;
+        for i in 0..x.n_rows() {
+            let (columns, values) = x.row(i);
+            let logit = ours.intercept
+                + columns
+                    .iter()
+                    .zip(values)
+                    .map(|(&c, &v)| ours.weights[c as usize] * v)
+                    .sum::<f64>();
+            let p_scam = sigmoid(logit);
+            let reference = if linfa_is_scam {
+                linfa_p[i]
+            } else {
+                1.0 - linfa_p[i]
+            };
+            worst = worst.max((p_scam - reference).abs());
+        }
+        assert!(worst < 1e-6, "largest probability difference {worst}");
     }
 
     #[test]
