@@ -62,6 +62,12 @@ done
 
 START_SECONDS=$SECONDS
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# The source state measured: recorded now, compared again at the end.
+source_state() {
+    echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+         "$(git status --porcelain --untracked-files=no 2>/dev/null | wc -l)"
+}
+read -r COMMIT_START DIRTY_START < <(source_state)
 mkdir -p "$RAW" "$LOGS"
 
 # ------------------------------------------------------------- 1. setup
@@ -212,8 +218,9 @@ export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 export BENCH_LOAD_START=$LOAD_START
 export BENCH_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_RUSTC=$(rustc --version 2>/dev/null || echo unknown)
-export BENCH_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-export BENCH_DIRTY=$(git status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+read -r COMMIT_END DIRTY_END < <(source_state)
+export BENCH_COMMIT=$COMMIT_START BENCH_DIRTY=$DIRTY_START
+export BENCH_COMMIT_END=$COMMIT_END BENCH_DIRTY_END=$DIRTY_END
 export BENCH_SECONDS=$((SECONDS - START_SECONDS))
 export BENCH_DATA=$DATA BENCH_SKLEARN_THREADS=$SKLEARN_THREADS BENCH_REPEAT=$REPEAT
 "$PY" - "$OUT" 2>"$CURRENT_LOG" <<'EOF'
@@ -223,7 +230,8 @@ out = sys.argv[1]
 raw = os.path.join(out, "raw")
 env = os.environ
 MODELS = ["sklearn_word_lr", "sklearn_char_lr", "sklearn_word_nb"]
-problems = []
+problems = []   # the two sides did not see the same data: exit status 1
+warnings = []   # shown in the report, exit status 0
 
 
 def load_json(name):
@@ -325,11 +333,14 @@ results["spamhunter_ja"] = {"model": "default (embedded)", "rows": sh["rows"],
                             "recall": sh["recall"], "confusion": sh["confusion"]}
 
 # ---- training on the Super SMS split
-train = {"jscam": {**gnu_time("train.jscam"), "f1": load_json("test.jscam.json")["summary"]["f1"]}}
+jt = load_json("test.jscam.json")["summary"]
+train = {"jscam": {**gnu_time("train.jscam"), "f1": jt["f1"], "n_test": jt["rows"]}}
 for m in MODELS:
     tt = load_json(f"train.{m}.json")
     train[m] = {**gnu_time(f"train.{m}"), "f1": tt["f1"], "fit_seconds": tt["train_seconds"],
                 "n_train": tt["n_train"], "n_test": tt["n_test"]}
+    if tt["n_test"] != jt["rows"]:
+        problems.append(f"super test part: {m} scored {tt['n_test']} rows, jscam {jt['rows']}")
 results["training"] = train
 
 # ---- predict throughput
@@ -370,8 +381,16 @@ results["throughput"] = {
 
 # ---- predict memory
 results["predict_memory"] = {"10k_lines": gnu_time("mem.10k"), "1m_lines": gnu_time("mem.1m")}
+if (env["BENCH_COMMIT_END"], env["BENCH_DIRTY_END"]) != (env["BENCH_COMMIT"], env["BENCH_DIRTY"]):
+    results["machine"]["commit_end"] = env["BENCH_COMMIT_END"]
+    warnings.append(
+        f"the working tree changed during the run (start: commit {env['BENCH_COMMIT']}, "
+        f"{env['BENCH_DIRTY']} modified tracked files; end: commit {env['BENCH_COMMIT_END']}, "
+        f"{env['BENCH_DIRTY_END']}): binaries may have been rebuilt in between"
+    )
 results["script_seconds"] = int(env["BENCH_SECONDS"])
 results["problems"] = problems
+results["warnings"] = warnings
 
 with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
     json.dump(results, f, indent=2, ensure_ascii=False)
@@ -398,7 +417,9 @@ L += [f"- Machine: {M['nproc']} CPUs (`nproc`), {M['cpu']}, {M['ram']} RAM",
       f"- Corpora: {results['settings']['data_dir']}",
       f"- Script run time: {results['script_seconds']} s", ""]
 if problems:
-    L += ["**WARNING — the comparison is not valid:**", ""] + [f"- {p}" for p in problems] + [""]
+    L += ["**ERROR — the comparison is not valid:**", ""] + [f"- {p}" for p in problems] + [""]
+if warnings:
+    L += ["**Warning:**", ""] + [f"- {w}" for w in warnings] + [""]
 
 L += ["## Accuracy (pooled out-of-fold, threshold 0.5, identical folds)", ""]
 for key, protocol in CV_SETS:
@@ -414,7 +435,7 @@ for key, protocol in CV_SETS:
     L.append("")
 
 s = results["spamhunter_ja"]
-L += ["## spamhunter_ja (196 real Japanese scam SMS, scam only)", "",
+L += ["## spamhunter_ja (real Japanese scam SMS, scam only: recall is the only defined rate)", "",
       "| model | rows | recall |", "|---|---:|---:|",
       f"| jscam default model | {s['rows']} | {f3(s['recall'])} |", ""]
 
@@ -443,6 +464,9 @@ L += ["## Predict throughput (bench-out/ja_100k.csv: 100,000 Japanese messages)"
       f"| `predict --threads 1` ÷ sklearn_word_lr pipeline | {R['predict_1thread_over_sklearn_word_lr']:.2f} |",
       f"| `predict` all threads ÷ `predict --threads 1` | {R['predict_all_over_1thread']:.2f} |",
       f"| lindera ÷ fugashi (tokenizers alone) | {R['lindera_over_fugashi']:.2f} |",
+      "",
+      "`predict` rows are whole-process wall times (start-up, CSV reading and writing included); "
+      "the bench and compare.py rows time the in-memory loop only.",
       ""]
 
 P = results["predict_memory"]

@@ -267,7 +267,7 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
                     );
                     if let Some(out) = json_out.as_mut() {
                         out.write_all(json_line.as_bytes())
-                            .map_err(|e| Error::io(&output_path, e))?;
+                            .map_err(|e| Error::write(&output_path, e))?;
                     }
                 }
             }
@@ -277,18 +277,18 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         }
     }
     if let Some(w) = csv_out.as_mut() {
-        w.flush().map_err(|e| Error::io(&output_path, e))?;
+        w.flush().map_err(|e| Error::write(&output_path, e))?;
     }
     if let Some(out) = json_out.as_mut() {
-        out.flush().map_err(|e| Error::io(&output_path, e))?;
+        out.flush().map_err(|e| Error::write(&output_path, e))?;
     }
     Ok(summary)
 }
 
 fn csv_write_error(path: &PathBuf, err: csv::Error) -> Error {
     match err.into_kind() {
-        csv::ErrorKind::Io(e) => Error::io(path, e),
-        other => Error::io(path, std::io::Error::other(format!("{other:?}"))),
+        csv::ErrorKind::Io(e) => Error::write(path, e),
+        other => Error::write(path, std::io::Error::other(format!("{other:?}"))),
     }
 }
 
@@ -361,7 +361,7 @@ fn score_row(
     })
 }
 
-/// "+w:未納=0.512 +<url>=0.301 | -w:です=-0.120" for the CSV column.
+/// "w:未納=+0.512 <url>=+0.301 | w:です=-0.120" for the CSV column.
 fn explanation_text((up, down): &(Vec<Contribution>, Vec<Contribution>)) -> String {
     let side = |items: &[Contribution]| {
         items

@@ -36,7 +36,7 @@ pub fn exit_code(err: &anyhow::Error) -> Option<u8> {
             return Some(match e {
                 Error::Model { .. } => EXIT_MODEL,
                 Error::Config(_) => EXIT_USAGE,
-                Error::Io { path, .. } if path.as_os_str() == "<stdout>" => EXIT_OTHER,
+                Error::Write { .. } => EXIT_OTHER,
                 Error::Io { .. }
                 | Error::Csv { .. }
                 | Error::Encoding { .. }
@@ -76,21 +76,15 @@ pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
     bar
 }
 
-/// Parses "LOW,HIGH".
-pub fn parse_band(s: &str) -> Result<(f64, f64), String> {
-    let (low, high) = s
-        .split_once(',')
-        .ok_or("expected LOW,HIGH, for example 0.3,0.7")?;
-    let parse = |v: &str| v.trim().parse::<f64>().map_err(|e| format!("{v:?}: {e}"));
-    Ok((parse(low)?, parse(high)?))
-}
-
-/// Parses "MIN,MAX" for n-gram ranges.
-pub fn parse_range(s: &str) -> Result<(u8, u8), String> {
+/// Parses "A,B" into two values, for `--unsure LOW,HIGH` and `--char-ngrams MIN,MAX`.
+pub fn parse_pair<T: std::str::FromStr>(s: &str) -> Result<(T, T), String>
+where
+    T::Err: std::fmt::Display,
+{
     let (a, b) = s
         .split_once(',')
-        .ok_or("expected MIN,MAX, for example 2,3")?;
-    let parse = |v: &str| v.trim().parse::<u8>().map_err(|e| format!("{v:?}: {e}"));
+        .ok_or("expected two values separated by a comma, for example 0.3,0.7")?;
+    let parse = |v: &str| v.trim().parse::<T>().map_err(|e| format!("{v:?}: {e}"));
     Ok((parse(a)?, parse(b)?))
 }
 
@@ -134,7 +128,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = FeatureConfig::default().word_ngrams)]
     pub word_ngrams: u8,
     /// Character n-gram lengths MIN,MAX, e.g. 2,3 (default 0,0: off; see README).
-    #[arg(long, default_value = "0,0", value_parser = parse_range)]
+    #[arg(long, default_value = "0,0", value_parser = parse_pair::<u8>)]
     pub char_ngrams: (u8, u8),
 }
 
@@ -145,7 +139,7 @@ impl ModelArgs {
     /// [`Error::Config`] for out-of-range values.
     pub fn to_options(&self) -> Result<TrainOptions, Error> {
         let threshold = match (self.threshold, self.max_fpr, self.min_precision) {
-            (Some(t), _, _) => ThresholdRule::Fixed(t),
+            (Some(t), _, _) if (0.0..=1.0).contains(&t) => ThresholdRule::Fixed(t),
             (_, Some(f), _) if (0.0..=1.0).contains(&f) => ThresholdRule::MaxFpr(f),
             (_, _, Some(p)) if (0.0..=1.0).contains(&p) => ThresholdRule::MinPrecision(p),
             (None, None, None) => ThresholdRule::Fixed(0.5),

@@ -38,13 +38,21 @@ impl std::fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading a file failed.
+    #[error("{path}: {cause}")]
     Io {
         /// The file involved.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+    /// Writing output (a model, a report, stdout) failed.
+    #[error("writing {path}: {cause}")]
+    Write {
+        /// The file written (`<stdout>` for standard output).
+        path: PathBuf,
+        /// The underlying error.
+        cause: std::io::Error,
     },
     /// A CSV file could not be parsed at some line.
     #[error("{at}: malformed CSV: {reason}")]
@@ -115,10 +123,18 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the file it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
+        }
+    }
+
+    /// Wraps an output error with the file it concerns.
+    pub fn write(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
+        Error::Write {
+            path: path.into(),
+            cause,
         }
     }
 
@@ -129,6 +145,7 @@ impl Error {
 
     /// True when the error is a closed output pipe (for example `| head`).
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+        matches!(self, Error::Io { cause, .. } | Error::Write { cause, .. }
+            if cause.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

@@ -133,6 +133,13 @@ impl Evaluation {
 
     /// A plain-text report.
     pub fn to_text(&self) -> String {
+        let na = |v: f64| {
+            if v.is_nan() {
+                "n/a (one class only)".to_owned()
+            } else {
+                format!("{v:.4}")
+            }
+        };
         use std::fmt::Write;
         let s = &self.summary;
         let c = s.confusion;
@@ -147,16 +154,16 @@ impl Evaluation {
             c.tn + c.fp
         );
         let _ = writeln!(out, "threshold:       {}", s.threshold);
-        let _ = writeln!(out, "accuracy:        {:.4}", s.accuracy);
-        let _ = writeln!(out, "precision:       {:.4}", s.precision);
-        let _ = writeln!(out, "recall:          {:.4}", s.recall);
-        let _ = writeln!(out, "F1:              {:.4}", s.f1);
-        let _ = writeln!(out, "MCC:             {:.4}", s.mcc);
-        let _ = writeln!(out, "ROC-AUC:         {:.4}", s.roc_auc);
-        let _ = writeln!(out, "PR-AUC (AP):     {:.4}", s.pr_auc);
-        let _ = writeln!(out, "recall@FPR<=1%:  {:.4}", s.recall_at_fpr_1pct);
-        let _ = writeln!(out, "recall@FPR<=0.1%: {:.4}", s.recall_at_fpr_01pct);
-        let _ = writeln!(out, "Brier:           {:.4}", s.brier);
+        let _ = writeln!(out, "accuracy:        {}", na(s.accuracy));
+        let _ = writeln!(out, "precision:       {}", na(s.precision));
+        let _ = writeln!(out, "recall:          {}", na(s.recall));
+        let _ = writeln!(out, "F1:              {}", na(s.f1));
+        let _ = writeln!(out, "MCC:             {}", na(s.mcc));
+        let _ = writeln!(out, "ROC-AUC:         {}", na(s.roc_auc));
+        let _ = writeln!(out, "PR-AUC (AP):     {}", na(s.pr_auc));
+        let _ = writeln!(out, "recall@FPR<=1%:  {}", na(s.recall_at_fpr_1pct));
+        let _ = writeln!(out, "recall@FPR<=0.1%: {}", na(s.recall_at_fpr_01pct));
+        let _ = writeln!(out, "Brier:           {}", na(s.brier));
         let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
         let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
         let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);

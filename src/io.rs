@@ -104,28 +104,64 @@ pub fn open_input(path: Option<&Path>) -> Result<Box<dyn BufRead + Send>> {
     Ok(reader)
 }
 
-/// Tracks whether a `"` is left open, to report an unclosed quote at the
-/// end of input (the CSV parser silently ends the field there).
-struct QuoteParity<R> {
-    inner: R,
-    open: Rc<Cell<bool>>,
+/// Where the CSV quoting state machine is, tracked on the raw bytes with
+/// the same rules as the CSV parser: a `"` opens a quoted field only at the
+/// start of a field, `""` inside one is an escaped quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
 }
 
-impl<R: Read> Read for QuoteParity<R> {
+/// Follows the quoting state of the bytes the CSV parser reads, so that a
+/// quote left open at the end of input (which the parser silently closes)
+/// can be reported.
+struct QuoteTracker<R> {
+    inner: R,
+    delimiter: u8,
+    state: Rc<Cell<QuoteState>>,
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let quotes = buf[..n].iter().filter(|&&b| b == b'"').count();
-        if quotes % 2 == 1 {
-            self.open.set(!self.open.get());
+        let mut state = self.state.get();
+        for &b in &buf[..n] {
+            let boundary = b == self.delimiter || b == b'\n';
+            state = match (state, b) {
+                (QuoteState::FieldStart, b'"') => QuoteState::Quoted,
+                (QuoteState::Quoted, b'"') => QuoteState::QuoteInQuoted,
+                (QuoteState::Quoted, _) => QuoteState::Quoted,
+                (QuoteState::QuoteInQuoted, b'"') => QuoteState::Quoted,
+                (_, _) if boundary => QuoteState::FieldStart,
+                (QuoteState::FieldStart | QuoteState::Unquoted | QuoteState::QuoteInQuoted, _) => {
+                    QuoteState::Unquoted
+                }
+            };
         }
+        self.state.set(state);
         Ok(n)
     }
 }
 
+/// The fields of a record, without the `\r` a CRLF line ending leaves on the last one.
+fn fields_without_cr(record: &csv::ByteRecord) -> impl Iterator<Item = &[u8]> {
+    let last = record.len().saturating_sub(1);
+    record
+        .iter()
+        .enumerate()
+        .map(move |(i, field)| match field {
+            [head @ .., b'\r'] if i == last => head,
+            _ => field,
+        })
+}
+
 /// A CSV reader that yields decoded rows with their line numbers.
 pub struct CsvRows {
-    reader: csv::Reader<QuoteParity<Box<dyn BufRead + Send>>>,
-    quote_open: Rc<Cell<bool>>,
+    reader: csv::Reader<QuoteTracker<Box<dyn BufRead + Send>>>,
+    quote_state: Rc<Cell<QuoteState>>,
     record: csv::ByteRecord,
     /// The row after the current one, read ahead so that the last row is
     /// known to be last (an unclosed quote can only be seen there).
@@ -186,18 +222,28 @@ impl CsvRows {
         encoding: Encoding,
         delimiter: u8,
     ) -> Result<Self> {
-        let quote_open = Rc::new(Cell::new(false));
-        let reader = csv::ReaderBuilder::new()
+        let quote_state = Rc::new(Cell::new(QuoteState::FieldStart));
+        let mut builder = csv::ReaderBuilder::new();
+        builder
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(QuoteParity {
-                inner: input,
-                open: quote_open.clone(),
-            });
+            // Records end at `\n` only, so that line numbers of CRLF files
+            // (as Excel writes them) are right; a trailing `\r` is removed
+            // from the last field.
+            .terminator(csv::Terminator::Any(b'\n'));
+        if delimiter == b'\t' {
+            // TSV has no quoting: quotes are part of the text.
+            builder.quoting(false);
+        }
+        let reader = builder.from_reader(QuoteTracker {
+            inner: input,
+            delimiter,
+            state: quote_state.clone(),
+        });
         let mut rows = CsvRows {
             reader,
-            quote_open,
+            quote_state,
             record: csv::ByteRecord::new(),
             next: None,
             encoding,
@@ -212,9 +258,7 @@ impl CsvRows {
             });
         }
         let line = rows.last_line;
-        let headers: Result<Vec<String>> = rows
-            .record
-            .iter()
+        let headers: Result<Vec<String>> = fields_without_cr(&rows.record)
             .map(|f| {
                 rows.encoding
                     .decode(f, || Location::new(&rows.path, Some(line)))
@@ -298,18 +342,14 @@ impl CsvRows {
         self.prefetch()?;
         let is_last = self.next.is_none();
         let mut fields = Vec::with_capacity(self.headers.len());
-        for field in record.iter() {
+        for field in fields_without_cr(&record) {
             let text = self
                 .encoding
                 .decode(field, || Location::new(&self.path, Some(line)))?;
             fields.push(text.into_owned());
         }
         let width = self.headers.len();
-        // A blank line in a one-column file is an empty message, not a bad row.
-        if width == 1 && fields.is_empty() {
-            fields.push(String::new());
-        }
-        let problem = if is_last && self.quote_open.get() {
+        let problem = if is_last && self.quote_state.get() == QuoteState::Quoted {
             Some(format!(
                 "a quoted field starting on line {line} is never closed"
             ))
@@ -466,6 +506,32 @@ impl LabeledData {
     }
 }
 
+impl LabeledData {
+    /// Checks that every label is `positive` or `negative` (test data may
+    /// hold only one of them).
+    ///
+    /// # Errors
+    /// [`Error::Labels`] listing the unexpected labels with their counts.
+    pub fn check_labels_within(&self, positive: &str, negative: &str) -> Result<()> {
+        let unexpected: Vec<String> = self
+            .label_counts()
+            .into_iter()
+            .filter(|(l, _)| l != positive && l != negative)
+            .map(|(l, n)| format!("{l:?} ({n})"))
+            .collect();
+        if unexpected.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Labels {
+            at: Location::new(&self.path, None),
+            reason: format!(
+                "labels must be {positive:?} or {negative:?} (the model's), found {}",
+                unexpected.join(", ")
+            ),
+        })
+    }
+}
+
 /// Reads a whole labeled CSV, stopping at the first malformed row.
 ///
 /// # Errors
@@ -585,11 +651,6 @@ mod tests {
 
     #[test]
     fn utf8_bom_is_skipped() {
-        let input: Box<dyn BufRead + Send> =
-            Box::new(Cursor::new(b"\xEF\xBB\xBFtext\nhi\n".to_vec()));
-        let mut reader = input;
-        let head = reader.fill_buf().unwrap();
-        assert!(head.starts_with(b"\xEF\xBB\xBF"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bom.csv");
         std::fs::write(&path, b"\xEF\xBB\xBFtext\nhi\n").unwrap();

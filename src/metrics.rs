@@ -139,8 +139,17 @@ pub fn roc_curve(truth: &[bool], scores: &[f64]) -> Vec<CurvePoint> {
     points
 }
 
-/// Area under the ROC curve (trapezoids, so ties count one half).
+/// True when both classes are present; ranking metrics need both.
+fn both_classes(truth: &[bool]) -> bool {
+    truth.iter().any(|&t| t) && truth.iter().any(|&t| !t)
+}
+
+/// Area under the ROC curve (trapezoids, so ties count one half); NaN
+/// when only one class is present.
 pub fn roc_auc(truth: &[bool], scores: &[f64]) -> f64 {
+    if !both_classes(truth) {
+        return f64::NAN;
+    }
     let curve = roc_curve(truth, scores);
     curve
         .windows(2)
@@ -148,8 +157,12 @@ pub fn roc_auc(truth: &[bool], scores: &[f64]) -> f64 {
         .sum()
 }
 
-/// Average precision: Σ (recallₖ − recallₖ₋₁) · precisionₖ over thresholds.
+/// Average precision: Σ (recallₖ − recallₖ₋₁) · precisionₖ over
+/// thresholds; NaN when only one class is present.
 pub fn average_precision(truth: &[bool], scores: &[f64]) -> f64 {
+    if !both_classes(truth) {
+        return f64::NAN;
+    }
     let curve = roc_curve(truth, scores);
     curve
         .windows(2)
@@ -157,8 +170,12 @@ pub fn average_precision(truth: &[bool], scores: &[f64]) -> f64 {
         .sum()
 }
 
-/// The highest recall whose false-positive rate stays at or below `max_fpr`.
+/// The highest recall whose false-positive rate stays at or below
+/// `max_fpr`; NaN when only one class is present.
 pub fn recall_at_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> f64 {
+    if !both_classes(truth) {
+        return f64::NAN;
+    }
     roc_curve(truth, scores)
         .iter()
         .filter(|p| p.fpr <= max_fpr + 1e-12)
@@ -384,6 +401,9 @@ mod tests {
     fn degenerate_inputs_do_not_divide_by_zero() {
         let s = Summary::compute(&[], &[], 0.5);
         assert_eq!(s.f1, 0.0);
-        assert_eq!(Summary::compute(&[true], &[0.9], 0.5).roc_auc, 0.0);
+        let one_class = Summary::compute(&[true, true], &[0.9, 0.1], 0.5);
+        assert!(one_class.roc_auc.is_nan() && one_class.pr_auc.is_nan());
+        assert!(one_class.recall_at_fpr_1pct.is_nan());
+        assert_eq!(one_class.recall, 0.5);
     }
 }

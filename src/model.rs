@@ -320,7 +320,7 @@ impl Model {
         };
         write().map_err(|e| {
             let _ = std::fs::remove_file(&temporary);
-            Error::io(path, e)
+            Error::write(path, e)
         })
     }
 

@@ -26,7 +26,7 @@ use regex::Regex;
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// Version of the normalization rules; stored in models and checked on load.
-pub const NORMALIZATION_VERSION: u32 = 1;
+pub const NORMALIZATION_VERSION: u32 = 2;
 
 /// Messages are cut to this many bytes (on a character boundary) before
 /// normalization. A real SMS is a few hundred bytes; the cap bounds the work
@@ -98,7 +98,7 @@ const BRAND_WORDS: &[&str] = &[
     "line",
     "visa",
     "mastercard",
-    "au-",
+    "au",
     "kddi",
     "ntt",
     "yahoo",
@@ -235,13 +235,21 @@ fn patterns() -> &'static Patterns {
             r"|(?P<email>[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+)",
             r"|(?P<bare>(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}(?:[/?#][\x21-\x7e]*)?)",
             r"|(?P<maskedphone>(?:\+81|0\d{0,4}|x{2,5})[\-‐−ー](?:x{2,4}|\d{2,4})[\-‐−ー](?:x{3,4}))",
-            r"|(?P<digits>\+?\(?\d+\)?(?:[\-‐‑‒–—―−ー ,]?\(?\d+\)?)*)",
+            // Spaces separate digit groups only in phone shapes, so that a
+            // number followed by another ("0120-123-456 24時間") stays two.
+            r"|(?P<intl>\+\d{1,3}(?:[ \-]?\(?\d+\)?)+)",
+            r"|(?P<spacedphone>0\d{1,4} \d{1,4} \d{4})",
+            r"|(?P<digits>\(?\d+\)?(?:[\-‐‑‒–—―−ー,]?\(?\d+\)?)*)",
         ))
         .expect("entity pattern is valid");
         let spaced_letters =
             Regex::new(r"(?:^|[^a-z])((?:[a-z] ){2,}[a-z])(?:$|[^a-z])").expect("valid pattern");
         Patterns { entity, spaced_letters }
     })
+}
+
+fn is_emoji_joiner(c: char) -> bool {
+    matches!(c, '\u{200D}' | '\u{FE00}'..='\u{FE0F}')
 }
 
 fn is_zero_width(c: char) -> bool {
@@ -279,7 +287,10 @@ impl Normalizer {
         let scratch = &mut out.scratch;
         let visible = input.chars().filter(|&c| {
             let zero_width = is_zero_width(c);
-            had_zero_width |= zero_width;
+            // Zero-width joiners and variation selectors are part of
+            // ordinary emoji; only the other invisible characters are a
+            // sign of filter evasion.
+            had_zero_width |= zero_width && !is_emoji_joiner(c);
             had_math |= is_math_alphanumeric(c);
             !zero_width
         });
@@ -383,10 +394,10 @@ fn extract_entities(out: &mut Normalized) {
     let source = std::mem::take(&mut out.scratch);
     let mut last = 0;
     // Many messages need no regex at all: every entity has a digit, a dot,
-    // an `@`, a colon (masked URLs) or a hyphen (masked phone numbers).
+    // an `@`, a colon (masked URLs), or an `x` or hyphen (masked numbers).
     let may_have_entities = source
         .bytes()
-        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'-' | b':'));
+        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'-' | b':' | b'x'));
     let matches = may_have_entities
         .then(|| patterns().entity.find_iter(&source))
         .into_iter()
@@ -498,7 +509,16 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool) {
         out.push_entity(&["url:shortener"]);
     } else if official {
         out.push_entity(&["url:official"]);
-    } else if BRAND_WORDS.iter().any(|b| host.contains(b)) {
+    } else if host
+        .split(['.', '-'])
+        // Short brand words (au, nta, etc) must be a whole label part;
+        // longer ones may start one (amazon-jp, appleid).
+        .any(|part| {
+            BRAND_WORDS
+                .iter()
+                .any(|brand| part == *brand || (brand.len() >= 4 && part.starts_with(brand)))
+        })
+    {
         out.push_entity(&["url:lookalike"]);
     }
     let subdomains = labels.len().saturating_sub(registrable_len);
@@ -686,6 +706,44 @@ mod tests {
         }
         let (_, e) = norm("アマゾンサポートセンター XX-XXXX-XXXX");
         assert!(e.contains(&"phone:masked".to_owned()), "{e:?}");
+    }
+
+    #[test]
+    fn a_phone_number_does_not_swallow_the_next_number() {
+        let (_, e) = norm("お問い合わせ：0120-123-456 (24時間受付)");
+        assert!(e.contains(&"phone:freedial".to_owned()), "{e:?}");
+        let (_, e) = norm("連絡先 090-1234-5678 24時間対応");
+        assert!(e.contains(&"phone:mobile".to_owned()), "{e:?}");
+        let (_, e) = norm("03 1234 5678 まで");
+        assert!(e.contains(&"phone:landline".to_owned()), "{e:?}");
+        let (_, e) = norm("サポート XXーXXXXーXXXX まで");
+        assert!(e.contains(&"phone:masked".to_owned()), "{e:?}");
+    }
+
+    #[test]
+    fn lookalike_needs_a_brand_word_not_a_substring() {
+        for host in [
+            "https://example.online/",
+            "https://rental-car.com/",
+            "https://sketchbook.jp/",
+        ] {
+            let (_, e) = norm(host);
+            assert!(!e.contains(&"url:lookalike".to_owned()), "{host}: {e:?}");
+        }
+        for host in [
+            "https://amazon-co-jp.xyz",
+            "https://au-pay.top",
+            "https://appleid-verify.com",
+        ] {
+            let (_, e) = norm(host);
+            assert!(e.contains(&"url:lookalike".to_owned()), "{host}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn emoji_joiners_are_not_an_obfuscation_signal() {
+        let (_, e) = norm("ありがとう❤️ またね 👨‍👩‍👧");
+        assert!(!e.contains(&"sig:zero_width".to_owned()), "{e:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::Evaluation;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
-    Error::io(
+    Error::write(
         path,
         std::io::Error::other(format!("drawing the plot: {err}")),
     )
@@ -20,7 +20,7 @@ fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
 /// # Errors
 /// [`Error::Io`] if the directory or a file cannot be written.
 pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let roc_path = dir.join("roc.svg");
     let pr_path = dir.join("pr.svg");
     let hist_path = dir.join("scores.svg");
@@ -73,7 +73,12 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         if name == "rows" {
             md.push_str(&format!("| {name} | {} |\n", s.rows));
         } else {
-            md.push_str(&format!("| {name} | {value:.4} |\n"));
+            let shown = if value.is_nan() {
+                "n/a (one class only)".to_owned()
+            } else {
+                format!("{value:.4}")
+            };
+            md.push_str(&format!("| {name} | {shown} |\n"));
         }
     }
     md.push_str(&format!(
@@ -120,7 +125,7 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         }
     }
     let path = dir.join("report.md");
-    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
+    std::fs::write(&path, md).map_err(|e| Error::write(&path, e))?;
     Ok(path)
 }
 

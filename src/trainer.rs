@@ -238,9 +238,15 @@ pub fn stratified_folds(
             }
         }
         Some(groups) => {
-            let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            // A row without a group value is a group of its own.
+            let mut members: BTreeMap<(&str, usize), Vec<usize>> = BTreeMap::new();
             for (i, g) in groups.iter().enumerate() {
-                members.entry(g.as_str()).or_default().push(i);
+                let key = if g.trim().is_empty() {
+                    ("", i)
+                } else {
+                    (g.as_str(), 0)
+                };
+                members.entry(key).or_default().push(i);
             }
             let mut list: Vec<Vec<usize>> = members.into_values().collect();
             list.shuffle(&mut rng);
@@ -341,7 +347,7 @@ impl TrainOptions {
                 let (vocabulary, weights) = prepared.fit(&train, &self.features, &self.fit)?;
                 let scores = prepared.score(&test, &vocabulary, &weights);
                 let truth: Vec<bool> = test.iter().map(|&i| prepared.positive[i]).collect();
-                Some((Summary::compute(&truth, &scores, 0.5), truth, scores))
+                Some((truth, scores))
             }
         } else {
             None
@@ -388,7 +394,7 @@ impl TrainOptions {
         let label_counts = data.label_counts();
         let held_out_summary = held_out
             .as_ref()
-            .map(|(_, truth, scores)| Summary::compute(truth, scores, threshold));
+            .map(|(truth, scores)| Summary::compute(truth, scores, threshold));
         let header = ModelHeader {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             labels: Labels {

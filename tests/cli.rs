@@ -269,7 +269,7 @@ fn cp932_input_for_train_and_predict() {
     assert!(stdout(&output).contains("未払いの料金があります"));
     // Without the flag: an error naming the line and suggesting cp932.
     let output = run(bin("predict").arg(fixture("tiny_cp932.csv")), None);
-    assert_error(&output, 3, &["tiny_cp932.csv:1", "--encoding cp932"]);
+    assert_error(&output, 3, &["tiny_cp932.csv:2", "--encoding cp932"]);
 }
 
 #[test]

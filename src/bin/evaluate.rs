@@ -1,6 +1,7 @@
 //! `evaluate`: measure accuracy by cross-validation, on a test file, or for
 //! an existing model.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -97,6 +98,16 @@ fn run(args: Args) -> anyhow::Result<()> {
             model,
         } => {
             let options = model.to_options()?;
+            if model.max_fpr.is_some() || model.min_precision.is_some() {
+                anyhow::bail!(jscam::Error::Config(
+                    "--max-fpr and --min-precision choose a threshold in `train`; `evaluate cv` reports at a fixed --threshold".into()
+                ));
+            }
+            if *k < 2 {
+                anyhow::bail!(jscam::Error::Config(format!(
+                    "--k must be at least 2, got {k}"
+                )));
+            }
             read.group_column = group_column.clone();
             let data = read_labeled_csv(data, &read).context("reading the data")?;
             let (scores, folds) =
@@ -127,6 +138,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             let train_data = read_labeled_csv(train, &read).context("reading the training data")?;
             let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
             let fitted = options.train(&train_data).context("training")?.model;
+            test_data.check_labels_within(fitted.positive_label(), fitted.negative_label())?;
             let scores = score_with_model(&fitted, &test_data)?;
             let protocol = format!(
                 "trained on {}, tested on {}",
@@ -155,6 +167,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 None => Model::embedded_default()?,
             };
             let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
+            test_data.check_labels_within(model.positive_label(), model.negative_label())?;
             let scores = score_with_model(model, &test_data)?;
             let threshold = threshold.unwrap_or(model.threshold());
             jscam::batch::check_decision(threshold, None)?;
@@ -172,11 +185,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             )
         }
     };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&evaluation)?)?;
     } else {
-        print!("{}", evaluation.to_text());
+        write!(out, "{}", evaluation.to_text())?;
     }
+    out.flush()?;
     if let Some(dir) = &args.report {
         let path = report::write_report(&evaluation, dir).context("writing the report")?;
         eprintln!("evaluate: wrote {}", path.display());
@@ -197,7 +213,7 @@ fn model_name(model: &Model) -> String {
         "trained {} on {} rows (data sha256 {}…)",
         t.date,
         t.rows,
-        &t.data_sha256[..12]
+        t.data_sha256.get(..12).unwrap_or(&t.data_sha256)
     )
 }
 

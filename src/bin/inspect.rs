@@ -1,5 +1,6 @@
 //! `inspect`: print a model file's header and its strongest features.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,6 +24,8 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     let loaded;
     let (model, name): (&Model, String) = match &args.model {
         Some(path) => {
@@ -48,25 +51,30 @@ fn run(args: Args) -> anyhow::Result<()> {
                 "toward_negative": toward_negative,
             },
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        out.flush()?;
         return Ok(());
     }
     let t = &header.training;
-    println!("model:            {name}");
-    println!(
+    writeln!(out, "model:            {name}")?;
+    writeln!(
+        out,
         "format:           jscam-model v{} (written by jscam {})",
         jscam::format::FORMAT_VERSION,
         header.tool_version
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "labels:           positive {:?}, negative {:?}",
         header.labels.positive, header.labels.negative
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "threshold:        {} ({})",
         header.threshold, t.threshold_rule
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "features:         {} (word n-grams 1..{}, character n-grams {}..{}, min_df {}, max {})",
         header.n_features,
         header.features.word_ngrams,
@@ -74,29 +82,33 @@ fn run(args: Args) -> anyhow::Result<()> {
         header.features.char_ngram_max,
         header.features.min_df,
         header.features.max_features
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "normalization:    v{}; dictionary: {}",
         header.normalization_version, header.dictionary
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "fit:              alpha {}, solver {:?}, {} iterations, converged {}",
         header.fit.alpha, header.fit.solver, t.iterations, t.converged
-    );
+    )?;
     let counts: Vec<String> = t
         .rows_per_label
         .iter()
         .map(|(l, n)| format!("{l} {n}"))
         .collect();
-    println!(
+    writeln!(
+        out,
         "training data:    {} rows ({}), sha256 {}",
         t.rows,
         counts.join(", "),
         t.data_sha256
-    );
-    println!("seed, date:       {}, {}", t.seed, t.date);
+    )?;
+    writeln!(out, "seed, date:       {}, {}", t.seed, t.date)?;
     match &t.held_out {
-        Some(h) => println!(
+        Some(h) => writeln!(
+            out,
             "held-out metrics: {} rows ({:.0}%): precision {:.4} recall {:.4} F1 {:.4} accuracy {:.4} ROC-AUC {:.4}; confusion [[TN FP] [FN TP]] = {:?}",
             h.rows,
             h.fraction * 100.0,
@@ -106,18 +118,19 @@ fn run(args: Args) -> anyhow::Result<()> {
             h.accuracy,
             h.roc_auc,
             h.confusion
-        ),
-        None => println!("held-out metrics: none (trained with --holdout 0)"),
+        )?,
+        None => writeln!(out, "held-out metrics: none (trained with --holdout 0)")?,
     }
-    println!("intercept:        {:+.4}", model.intercept());
-    println!("top features toward {:?}:", header.labels.positive);
+    writeln!(out, "intercept:        {:+.4}", model.intercept())?;
+    writeln!(out, "top features toward {:?}:", header.labels.positive)?;
     for (name, weight) in &toward_positive {
-        println!("  {weight:+9.4}  {name}");
+        writeln!(out, "  {weight:+9.4}  {name}")?;
     }
-    println!("top features toward {:?}:", header.labels.negative);
+    writeln!(out, "top features toward {:?}:", header.labels.negative)?;
     for (name, weight) in &toward_negative {
-        println!("  {weight:+9.4}  {name}");
+        writeln!(out, "  {weight:+9.4}  {name}")?;
     }
+    out.flush()?;
     Ok(())
 }
 

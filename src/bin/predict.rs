@@ -57,7 +57,7 @@ struct Args {
     #[arg(long)]
     threshold: Option<f64>,
     /// Label probabilities in [LOW, HIGH) as `unsure`, e.g. 0.3,0.7.
-    #[arg(long, value_parser = cli::parse_band)]
+    #[arg(long, value_parser = cli::parse_pair::<f64>)]
     unsure: Option<(f64, f64)>,
     /// Add the K features that pushed each score most toward each label.
     #[arg(long, default_value_t = 0)]
@@ -65,7 +65,7 @@ struct Args {
     /// Stop at the first malformed row instead of reporting it in the `error` column.
     #[arg(long)]
     strict: bool,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, or 0: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// No summary on stderr.
@@ -74,9 +74,9 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    if let Some(threads) = args.threads {
+    if let Some(threads) = args.threads.filter(|&t| t > 0) {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
+            .num_threads(threads)
             .build_global()
             .context("setting up threads")?;
     }
