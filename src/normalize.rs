@@ -329,7 +329,10 @@ fn fold_and_space(chars: impl Iterator<Item = char>, scratch: &mut String) {
     let mut pending_space = false;
     let mut previous: Option<char> = None;
     for c in chars {
-        let c = if c.is_whitespace() {
+        // Kana and kanji (most characters here) need none of the checks below.
+        let c = if is_japanese(c) {
+            c
+        } else if c.is_whitespace() {
             // Line breaks and tabs become spaces: an SMS line break is layout.
             ' '
         } else if c.is_control() || is_zero_width(c) {
@@ -502,9 +505,10 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool) {
     let tld = labels.last().copied().unwrap_or("");
     out.push_entity(&["dom:", registrable]);
     out.push_entity(&["tld:", tld]);
-    let official = OFFICIAL_DOMAINS
-        .iter()
-        .any(|d| host == *d || host.ends_with(&format!(".{d}")));
+    let official = OFFICIAL_DOMAINS.iter().any(|d| {
+        host.strip_suffix(d)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    });
     if SHORTENERS.contains(&host) || SHORTENERS.contains(&registrable) {
         out.push_entity(&["url:shortener"]);
     } else if official {
