@@ -99,9 +99,14 @@ impl FeatureConfig {
     /// # Errors
     /// [`Error::Config`] for invalid settings; [`Error::Training`] when no
     /// feature survives `min_df`.
-    pub fn fit(&self, docs: &[DocTerms], names: &FeatureNames) -> Result<Vocabulary> {
+    pub fn fit<'d>(
+        &self,
+        docs: impl ExactSizeIterator<Item = &'d DocTerms>,
+        names: &FeatureNames,
+    ) -> Result<Vocabulary> {
         self.validate()?;
         let mut df: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
+        let n_docs = docs.len() as f64;
         for doc in docs {
             for &(hash, _) in &doc.terms {
                 *df.entry(hash).or_insert(0) += 1;
@@ -125,7 +130,6 @@ impl FeatureConfig {
             kept.truncate(self.max_features);
         }
         kept.sort_unstable_by(by_frequency);
-        let n_docs = docs.len() as f64;
         let entries = kept
             .into_iter()
             .map(|(hash, count)| {
@@ -527,7 +531,7 @@ mod tests {
             ..Default::default()
         };
         let (docs, names) = extract(&["犬 と 猫", "犬 と 鳥", "犬 だ"], &config);
-        let vocab = config.fit(&docs, &names).unwrap();
+        let vocab = config.fit(docs.iter(), &names).unwrap();
         let mut names_kept = vocab.names().to_vec();
         names_kept.sort();
         assert_eq!(names_kept, ["w:と", "w:犬"]);
@@ -535,13 +539,13 @@ mod tests {
             max_features: 1,
             ..config.clone()
         };
-        let vocab = capped.fit(&docs, &names).unwrap();
+        let vocab = capped.fit(docs.iter(), &names).unwrap();
         assert_eq!(vocab.names(), ["w:犬"], "the most frequent feature is kept");
         let strict = FeatureConfig {
             min_df: 4,
             ..config
         };
-        assert!(strict.fit(&docs, &names).is_err());
+        assert!(strict.fit(docs.iter(), &names).is_err());
     }
 
     #[test]
@@ -559,7 +563,7 @@ mod tests {
             min_df: 1,
             ..config
         }
-        .fit(&docs, &names)
+        .fit(docs.iter(), &names)
         .unwrap();
         let mut extractor = Extractor::new().unwrap();
         for (text, doc) in texts.iter().zip(&docs) {
@@ -582,7 +586,7 @@ mod tests {
             ..Default::default()
         };
         let (docs, names) = extract(&["犬"], &config);
-        let vocab = config.fit(&docs, &names).unwrap();
+        let vocab = config.fit(docs.iter(), &names).unwrap();
         let mut row = SparseRow::new();
         Extractor::new()
             .unwrap()

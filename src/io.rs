@@ -121,12 +121,17 @@ enum QuoteState {
 struct QuoteTracker<R> {
     inner: R,
     delimiter: u8,
+    /// False for TSV, which has no quoting: quotes are then plain text.
+    quoting: bool,
     state: Rc<Cell<QuoteState>>,
 }
 
 impl<R: Read> Read for QuoteTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        if !self.quoting {
+            return Ok(n);
+        }
         let mut state = self.state.get();
         for &b in &buf[..n] {
             let boundary = b == self.delimiter || b == b'\n';
@@ -239,6 +244,7 @@ impl CsvRows {
         let reader = builder.from_reader(QuoteTracker {
             inner: input,
             delimiter,
+            quoting: delimiter != b'\t',
             state: quote_state.clone(),
         });
         let mut rows = CsvRows {
@@ -647,6 +653,28 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn tsv_has_no_quoting() {
+        let input: Box<dyn BufRead + Send> = Box::new(Cursor::new(
+            "id\ttext\n1\t\"未閉\n2\tふつう\n".as_bytes().to_vec(),
+        ));
+        let mut rows = CsvRows::from_reader(input, "t.tsv".into(), Encoding::Utf8, b'\t').unwrap();
+        assert_eq!(
+            rows.next_row().unwrap(),
+            Some(Row::Fields {
+                line: 2,
+                fields: vec!["1".into(), "\"未閉".into()]
+            })
+        );
+        assert_eq!(
+            rows.next_row().unwrap(),
+            Some(Row::Fields {
+                line: 3,
+                fields: vec!["2".into(), "ふつう".into()]
+            })
+        );
     }
 
     #[test]

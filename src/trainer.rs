@@ -136,11 +136,12 @@ impl Prepared {
         features: &FeatureConfig,
         params: &FitParams,
     ) -> Result<(Vocabulary, FittedWeights)> {
-        let train_docs: Vec<DocTerms> = rows.iter().map(|&i| self.docs[i].clone()).collect();
-        let vocabulary = features.fit(&train_docs, &self.names)?;
+        // The vocabulary and IDF come from the training rows only.
+        let train_docs = || rows.iter().map(|&i| &self.docs[i]);
+        let vocabulary = features.fit(train_docs(), &self.names)?;
         let mut matrix = CsrMatrix::new(vocabulary.len());
         let mut row = SparseRow::new();
-        for doc in &train_docs {
+        for doc in train_docs() {
             vocabulary.vectorize_terms(doc, &mut row);
             matrix.push_row(&row);
         }
