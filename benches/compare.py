@@ -7,9 +7,15 @@ This script therefore reads the same CSV files (and the Rust tool's folds file)
 and reports the same metrics, so a table can put both side by side.
 
 Subcommands:
-  cv              pooled out-of-fold metrics for every baseline on a folds file
-  make-folds      stratified k-fold assignment (fallback when the Rust tool's
-                  folds file is not at hand)
+  cv              pooled out-of-fold metrics for every baseline on a folds file,
+                  with the libraries' default hyperparameters (LR C = 1, NB
+                  alpha = 1) and a fixed 0.5 threshold ("library default C")
+  protocol        the real-data protocol: on the Rust tool's outer folds, with
+                  --also-train rows on every training side, C (or alpha) and
+                  the decision threshold (--max-fpr rule) tuned by inner
+                  grouped CV inside each fold
+  make-folds      stratified k-fold assignment, optionally grouped by a column
+                  (fallback when the Rust tool's folds file is not at hand)
   split           stratified train/test split written as two CSV files
   train-test      fit one baseline, score it on a test file (one model per
                   process, so `/usr/bin/time -v` measures its peak memory)
@@ -294,9 +300,24 @@ def parse_models(spec: str) -> list[str]:
     return models
 
 
+# The `cv` subcommand's hyperparameters: scikit-learn's defaults, untuned.
+LIBRARY_DEFAULTS = {
+    "label": "library default C",
+    "tuned": False,
+    "sklearn_word_lr": {"C": 1.0},
+    "sklearn_char_lr": {"C": 1.0},
+    "sklearn_word_nb": {"alpha": 1.0},
+    "threshold": THRESHOLD,
+}
+
+
 def cmd_cv(args: argparse.Namespace) -> None:
     """Out-of-fold probabilities per baseline, then metrics pooled over all
-    evaluated rows (not averaged per fold), matching the Rust tool's protocol."""
+    evaluated rows (not averaged per fold), matching the Rust tool's protocol.
+
+    Hyperparameters are the libraries' defaults (LR C = 1, NB alpha = 1),
+    not tuned, and the threshold is a fixed 0.5: the numbers are labelled
+    "library default C". The `protocol` subcommand tunes both."""
     data = read_labeled(args.data, args.text_column, args.label_column, args.positive_label)
     folds = read_folds(args.folds, len(data))
     used = np.flatnonzero(folds >= 0)
@@ -332,6 +353,8 @@ def cmd_cv(args: argparse.Namespace) -> None:
         results[name] = metrics
 
     print_cv_table(results)
+    print()
+    print("Hyperparameters: library default C (LR C = 1, NB alpha = 1, untuned); threshold 0.5.")
     if args.json:
         report = {
             "data": os.path.abspath(args.data),
@@ -341,6 +364,7 @@ def cmd_cv(args: argparse.Namespace) -> None:
             "n_evaluated": int(len(used)),
             "n_positive": int(data.y[used].sum()),
             "threshold": THRESHOLD,
+            "hyperparameters": LIBRARY_DEFAULTS,
             "threads": args.threads,
             "versions": library_versions(),
             "models": results,
@@ -372,14 +396,20 @@ def print_cv_table(results: dict) -> None:
 
 
 def cmd_make_folds(args: argparse.Namespace) -> None:
-    """Fallback fold maker: StratifiedKFold(shuffle=True, random_state=seed)."""
+    """Fallback fold maker: StratifiedKFold(shuffle=True, random_state=seed),
+    or with --group-column the Rust tool's greedy grouped rule
+    (grouped_stratified_folds; same rule, different RNG)."""
     from sklearn.model_selection import StratifiedKFold
 
     data = read_labeled(args.data, args.text_column, args.label_column, args.positive_label)
-    folds = np.empty(len(data), dtype=np.int64)
-    splitter = StratifiedKFold(n_splits=args.k, shuffle=True, random_state=args.seed)
-    for fold, (_, test_idx) in enumerate(splitter.split(np.zeros(len(data)), data.y)):
-        folds[test_idx] = fold
+    if args.group_column:
+        groups = read_column(args.data, args.group_column)
+        folds = grouped_stratified_folds(data.y, groups, args.k, args.seed)
+    else:
+        folds = np.empty(len(data), dtype=np.int64)
+        splitter = StratifiedKFold(n_splits=args.k, shuffle=True, random_state=args.seed)
+        for fold, (_, test_idx) in enumerate(splitter.split(np.zeros(len(data)), data.y)):
+            folds[test_idx] = fold
     with open(args.out, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["row", "fold"])
@@ -477,6 +507,402 @@ def cmd_tokenize_speed(args: argparse.Namespace) -> None:
 
 
 # --------------------------------------------------------------------------
+# Real-data protocol: tuned hyperparameters and a fitted threshold per fold
+# --------------------------------------------------------------------------
+
+# Hyperparameter grids searched inside every outer fold (grid order also
+# breaks ties: the first value with the best inner ROC-AUC wins).
+PROTOCOL_GRIDS = {
+    "sklearn_word_lr": ("C", (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)),
+    "sklearn_char_lr": ("C", (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)),
+    "sklearn_word_nb": ("alpha", (0.01, 0.03, 0.1, 0.3, 1.0)),
+}
+FPR_SLACK = 1e-12  # same tolerance as the Rust tool's threshold_for_fpr
+
+
+def _identity(doc):
+    """Analyzer for pre-analysed documents (module level, so it pickles)."""
+    return doc
+
+
+def analyze_all(name: str, texts: Sequence[str]) -> list[list[str]]:
+    """Every text's analyzer output, computed once and reused by every fit.
+
+    Identical to what the baselines' own vectorizers produce: the word
+    models run FugashiTokenizer with lowercase=False (token lists as is),
+    the char model the default char analyzer (lowercased 1-3-grams)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if name in ("sklearn_word_lr", "sklearn_word_nb"):
+        tokenizer = FugashiTokenizer()
+        return [tokenizer(t) for t in texts]
+    analyzer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3)).build_analyzer()
+    return [analyzer(t) for t in texts]
+
+
+def protocol_vectorizer(name: str):
+    """The baseline's vectorizer over pre-analysed documents."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    if name == "sklearn_word_nb":
+        return CountVectorizer(analyzer=_identity)
+    return TfidfVectorizer(analyzer=_identity)
+
+
+def protocol_classifier(name: str, value: float):
+    """The baseline's classifier with its tuned hyperparameter."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import MultinomialNB
+
+    if name == "sklearn_word_nb":
+        return MultinomialNB(alpha=value)
+    return LogisticRegression(C=value, max_iter=1000)
+
+
+def log_odds(clf, X) -> np.ndarray:
+    """Score = log P(positive) - log P(negative).
+
+    A monotone transform of predict_proba (0.5 <-> 0), so ranks, ROC and the
+    0.5 reference are unchanged; unlike predict_proba it does not saturate
+    at exactly 0 or 1 (MultinomialNB on long messages, LR at C = 100),
+    which would otherwise create artificial ties."""
+    classes = list(clf.classes_)
+    pos, neg = classes.index(1), classes.index(0)
+    if hasattr(clf, "decision_function"):
+        margin = clf.decision_function(X)
+        return margin if pos == 1 else -margin
+    jll = clf.predict_joint_log_proba(X)
+    return jll[:, pos] - jll[:, neg]
+
+
+def grouped_stratified_folds(y: np.ndarray, groups: Sequence[str] | None, k: int, seed: int) -> np.ndarray:
+    """The Rust tool's fold rule (trainer::stratified_folds), with Python's
+    RNG instead of ChaCha8, so assignments differ but the rule is the same.
+
+    Ungrouped: each class (positive first) shuffled, dealt round-robin.
+    Grouped: a blank group value is a group of its own; groups (in key
+    order) are shuffled, stably sorted largest first, and each goes to the
+    fold with the fewest rows of its majority class (then of the other
+    class, then the lowest fold number)."""
+    import random
+
+    rng = random.Random(seed)
+    folds = np.zeros(len(y), dtype=np.int64)
+    if groups is None:
+        for cls in (1, 0):
+            rows = [i for i in range(len(y)) if y[i] == cls]
+            rng.shuffle(rows)
+            for position, row in enumerate(rows):
+                folds[row] = position % k
+        return folds
+    members: dict[tuple[str, int], list[int]] = {}
+    for i, g in enumerate(groups):
+        key = ("", i) if not g.strip() else (g, 0)
+        members.setdefault(key, []).append(i)
+    lists = [members[key] for key in sorted(members)]
+    rng.shuffle(lists)
+    lists.sort(key=len, reverse=True)  # stable: shuffled order among equal sizes
+    load = [[0, 0] for _ in range(k)]
+    for rows in lists:
+        positives = sum(int(y[i]) for i in rows)
+        cls = 1 if positives * 2 >= len(rows) else 0
+        fold = min(range(k), key=lambda f: (load[f][cls], load[f][1 - cls]))
+        load[fold][cls] += len(rows)
+        folds[rows] = fold
+    return folds
+
+
+def threshold_for_fpr(y: np.ndarray, scores: np.ndarray, max_fpr: float) -> tuple[float, bool]:
+    """The Rust tool's rule: the lowest distinct score t such that the share
+    of negatives scored >= t is <= max_fpr. Returns (threshold, found); when
+    no score qualifies, the highest score nudged up (nothing is flagged)."""
+    negatives = int((y == 0).sum())
+    order = np.argsort(-scores, kind="stable")
+    s, neg = scores[order], (y[order] == 0).astype(np.int64)
+    fp = np.cumsum(neg)
+    last_of_tie = np.r_[s[1:] != s[:-1], True]  # ties move together
+    t, fp_t = s[last_of_tie], fp[last_of_tie]
+    ok = fp_t / max(negatives, 1) <= max_fpr + FPR_SLACK
+    if ok.any():
+        return float(t[ok].min()), True
+    return float(np.nextafter(s.max(), np.inf)), False
+
+
+def decision_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
+    """Threshold metrics from 0/1 decisions (positive = 1)."""
+    tp = int(((pred == 1) & (y == 1)).sum())
+    fp = int(((pred == 1) & (y == 0)).sum())
+    tn = int(((pred == 0) & (y == 0)).sum())
+    fn = int(((pred == 0) & (y == 1)).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "precision": precision,
+        "recall": recall,
+        "false_positive_rate": fp / (fp + tn) if fp + tn else 0.0,
+        "accuracy": (tp + tn) / len(y) if len(y) else 0.0,
+        "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
+    }
+
+
+def read_column(path: str, column: str) -> list[str]:
+    """One column of a CSV (the group column of the evaluated file)."""
+    reader, handle = _open_reader(path)
+    with handle:
+        _require_columns(reader, path, (column,))
+        return [row[column] for row in reader]
+
+
+def run_protocol_model(
+    name: str,
+    docs: list,
+    y_all: np.ndarray,
+    n_also: int,
+    folds: np.ndarray,
+    groups: list[str] | None,
+    inner_k: int,
+    max_fpr: float,
+    seed: int,
+    grid: Sequence[float],
+) -> dict:
+    """Nested protocol for one baseline. Index layout of docs / y_all:
+    [0, n_also) are --also-train rows, then the evaluated rows in order."""
+    import warnings
+
+    from scipy.special import expit
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import roc_auc_score
+
+    param = PROTOCOL_GRIDS[name][0]
+    n_real = len(folds)
+    always = np.arange(n_also)
+    real = n_also + np.arange(n_real)
+    y = y_all[n_also:]
+    k = int(folds.max()) + 1
+    scores = np.full(n_real, np.nan)
+    decided = np.full(n_real, -1, dtype=np.int64)
+    per_fold = []
+    not_converged = 0
+    start_model = time.perf_counter()
+
+    def fit_score(train_idx, test_idx, values):
+        """One vectorizer fit on train_idx, one classifier per value."""
+        nonlocal not_converged
+        vec = protocol_vectorizer(name)
+        X_train = vec.fit_transform([docs[i] for i in train_idx])
+        X_test = vec.transform([docs[i] for i in test_idx])
+        out = []
+        for value in values:
+            clf = protocol_classifier(name, value)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                clf.fit(X_train, y_all[train_idx])
+            not_converged += sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+            out.append(log_odds(clf, X_test))
+        return out
+
+    for fold in range(k):
+        t0 = time.perf_counter()
+        train_rows = np.flatnonzero((folds >= 0) & (folds != fold))  # evaluated-row indices
+        test_rows = np.flatnonzero(folds == fold)
+        inner_groups = [groups[i] for i in train_rows] if groups is not None else None
+        inner = grouped_stratified_folds(y[train_rows], inner_groups, inner_k, seed)
+        inner_oof = np.full((len(grid), len(train_rows)), np.nan)
+        for j in range(inner_k):
+            held = np.flatnonzero(inner == j)
+            if len(held) == 0:
+                continue
+            fit_on = np.concatenate([always, real[train_rows[inner != j]]])
+            for g, s in enumerate(fit_score(fit_on, real[train_rows[held]], grid)):
+                inner_oof[g, held] = s
+        y_inner = y[train_rows]
+        inner_auc = [float(roc_auc_score(y_inner, inner_oof[g])) for g in range(len(grid))]
+        best = int(np.argmax(inner_auc))  # first maximum: grid order breaks ties
+        threshold, found = threshold_for_fpr(y_inner, inner_oof[best], max_fpr)
+        inner_pred = inner_oof[best] >= threshold
+        fit_on = np.concatenate([always, real[train_rows]])
+        (test_scores,) = fit_score(fit_on, real[test_rows], [grid[best]])
+        scores[test_rows] = test_scores
+        decided[test_rows] = (test_scores >= threshold).astype(np.int64)
+        fold_decisions = decision_metrics(y[test_rows], decided[test_rows])
+        per_fold.append(
+            {
+                "fold": fold,
+                "n_train_evaluated_rows": int(len(train_rows)),
+                "n_train_total": int(len(fit_on)),
+                "n_test": int(len(test_rows)),
+                param: grid[best],
+                "inner_roc_auc": {f"{v:g}": a for v, a in zip(grid, inner_auc)},
+                "threshold_log_odds": threshold,
+                "threshold_probability": float(expit(threshold)),
+                "threshold_found": found,
+                "inner_false_positive_rate": float(inner_pred[y_inner == 0].mean()),
+                "inner_recall": float(inner_pred[y_inner == 1].mean()),
+                "test": {key: fold_decisions[key] for key in ("recall", "false_positive_rate", "confusion")},
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+        print(
+            f"[{name}] fold {fold}: {param}={grid[best]:g} (inner AUC {inner_auc[best]:.4f}), "
+            f"threshold p={expit(threshold):.4f}, test recall {fold_decisions['recall']:.3f} "
+            f"FPR {fold_decisions['false_positive_rate']:.3f}, {per_fold[-1]['seconds']:.1f}s",
+            file=sys.stderr,
+        )
+
+    used = folds >= 0
+    yu, su = y[used], scores[used]
+    both = len(set(yu.tolist())) == 2
+    from sklearn.metrics import average_precision_score
+
+    result = decision_metrics(yu, decided[used])
+    result.update(
+        roc_auc=float(roc_auc_score(yu, su)) if both else None,
+        pr_auc=float(average_precision_score(yu, su)) if both else None,
+        **{f"recall_at_fpr_{t:g}": recall_at_fpr(yu, su, t) for t in FPR_TARGETS},
+    )
+    at_half = decision_metrics(yu, (su >= 0.0).astype(np.int64))  # log-odds 0 = P 0.5
+    result["at_threshold_0.5"] = at_half
+    result["hyperparameter"] = param
+    result["grid"] = list(grid)
+    result[f"{param}_per_fold"] = [f[param] for f in per_fold]
+    result["threshold_probability_per_fold"] = [f["threshold_probability"] for f in per_fold]
+    result["convergence_warnings"] = not_converged
+    # A choice on the grid's edge means the optimum may lie outside it.
+    result["folds_at_grid_edge"] = sum(
+        f[param] in (min(grid), max(grid)) for f in per_fold
+    ) if len(grid) > 1 else 0
+    if result["folds_at_grid_edge"]:
+        print(
+            f"note: [{name}] {result['folds_at_grid_edge']} of {k} folds chose {param} at the "
+            f"edge of the grid {list(grid)}",
+            file=sys.stderr,
+        )
+    result["folds"] = per_fold
+    result["seconds"] = time.perf_counter() - start_model
+    result["scores_log_odds"] = [None if np.isnan(v) else float(v) for v in scores]
+    return result
+
+
+def cmd_protocol(args: argparse.Namespace) -> None:
+    """Nested protocol on the Rust tool's outer folds (see the `protocol`
+    help): per outer fold, tune the hyperparameter and the threshold by
+    inner grouped CV on the training side, then fit on the whole training
+    side and decide the fold's rows at that fold's threshold."""
+    start = time.perf_counter()
+    data = read_labeled(args.data, args.text_column, args.label_column, args.positive_label)
+    folds = read_folds(args.folds, len(data))
+    used = folds >= 0
+    if not used.all():
+        print(
+            f"warning: {int((~used).sum())} of {len(data)} rows are not in {args.folds}; "
+            "they are neither trained on nor evaluated",
+            file=sys.stderr,
+        )
+    groups = read_column(args.data, args.group_column) if args.group_column else None
+    split_groups = []
+    if groups is not None:
+        fold_of: dict[str, set] = {}
+        for g, f in zip(groups, folds):
+            if g.strip() and f >= 0:
+                fold_of.setdefault(g, set()).add(int(f))
+        split_groups = sorted(g for g, fs in fold_of.items() if len(fs) > 1)
+        if split_groups:
+            print(
+                f"warning: {len(split_groups)} {args.group_column} value(s) span several folds "
+                f"in {args.folds} (e.g. {split_groups[0]!r})",
+                file=sys.stderr,
+            )
+    also_texts, also_y, also_info = [], [], []
+    for path in args.also_train:
+        extra = read_labeled(path, args.text_column, args.label_column, args.positive_label)
+        also_texts += extra.texts
+        also_y.append(extra.y)
+        also_info.append(
+            {"path": os.path.abspath(path), "rows": len(extra), "positive": int(extra.y.sum())}
+        )
+    n_also = len(also_texts)
+    texts = also_texts + data.texts
+    y_all = np.concatenate(also_y + [data.y]).astype(np.int64)
+    overlap = len(set(data.texts) & set(also_texts))
+    if overlap:
+        print(f"warning: {overlap} evaluated text(s) also appear in --also-train", file=sys.stderr)
+
+    models = parse_models(args.models)
+    cache: dict[str, list] = {}
+    results = {}
+    for name in models:
+        kind = "char" if name == "sklearn_char_lr" else "word"
+        if kind not in cache:
+            t0 = time.perf_counter()
+            cache[kind] = analyze_all(name, texts)
+            print(f"analysed {len(texts)} texts ({kind}) in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        grid = PROTOCOL_GRIDS[name][1]
+        override = args.alpha_grid if name == "sklearn_word_nb" else args.c_grid
+        if override:
+            grid = tuple(sorted(float(v) for v in override.split(",") if v.strip()))
+        results[name] = run_protocol_model(
+            name, cache[kind], y_all, n_also, folds, groups, args.inner_k, args.max_fpr,
+            args.seed, grid,
+        )
+
+    print_protocol_table(results, args.max_fpr)
+    if args.out:
+        report = {
+            "protocol": (
+                f"outer folds from {os.path.basename(args.folds)}; per outer fold: training side = "
+                "all --also-train rows + evaluated rows outside the fold; hyperparameter chosen by "
+                f"best pooled ROC-AUC of an inner {args.inner_k}-fold stratified CV over the "
+                "training side's evaluated rows"
+                + (f" grouped by `{args.group_column}`" if args.group_column else "")
+                + f" (seed {args.seed}; --also-train rows in every inner training side); threshold = "
+                f"lowest inner out-of-fold score with FPR <= {args.max_fpr:g}; then fit on the whole "
+                "training side, score the fold, decide at that fold's threshold; metrics pooled"
+            ),
+            "score": "log-odds log P(scam) - log P(legit); probability = sigmoid(score)",
+            "data": os.path.abspath(args.data),
+            "folds": os.path.abspath(args.folds),
+            "group_column": args.group_column,
+            "groups_split_across_folds": len(split_groups),
+            "also_train": also_info,
+            "also_train_overlap_texts": overlap,
+            "max_fpr": args.max_fpr,
+            "inner_k": args.inner_k,
+            "seed": args.seed,
+            "k": int(folds.max()) + 1,
+            "n_rows": len(data),
+            "n_evaluated": int(used.sum()),
+            "n_positive": int(data.y[used].sum()),
+            "threads": args.threads,
+            "versions": library_versions(),
+            "seconds_total": time.perf_counter() - start,
+            "models": results,
+        }
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
+            handle.write("\n")
+
+
+def print_protocol_table(results: dict, max_fpr: float) -> None:
+    """Markdown table: per-fold decisions, pooled ranking metrics, 0.5 reference."""
+    print(
+        f"| model | tuned per fold | F1 | precision | recall | FPR | accuracy | ROC-AUC | PR-AUC "
+        f"| recall@FPR≤1% | F1 @0.5 | FPR @0.5 | seconds |"
+    )
+    print("|---|---|" + "---:|" * 11)
+    for name, r in results.items():
+        param = r["hyperparameter"]
+        tuned = f"{param} " + ", ".join(f"{v:g}" for v in r[f"{param}_per_fold"])
+        cells = [r[k] for k in ("f1", "precision", "recall", "false_positive_rate", "accuracy",
+                                "roc_auc", "pr_auc", "recall_at_fpr_0.01")]
+        cells += [r["at_threshold_0.5"]["f1"], r["at_threshold_0.5"]["false_positive_rate"]]
+        print(f"| {name} | {tuned} | " + " | ".join(_fmt(c) for c in cells) + f" | {r['seconds']:.0f} |")
+    print()
+    print(f"Thresholds: per outer fold, the lowest inner out-of-fold score with FPR ≤ {max_fpr:g}; "
+          "the @0.5 columns decide the same pooled scores at P = 0.5.")
+
+
+# --------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------
 
@@ -514,8 +940,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--group-column",
+        help="keep rows sharing this column's value in one fold (the Rust tool's greedy rule)",
+    )
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_make_folds)
+
+    p = sub.add_parser(
+        "protocol",
+        parents=[columns],
+        help="real-data protocol: tuned C/alpha and a --max-fpr threshold per outer fold",
+        description=(
+            "For each outer fold of --folds: training side = every --also-train row + the "
+            "--data rows outside the fold. C (LR) or alpha (NB) is chosen over a fixed grid by "
+            "the best pooled ROC-AUC of an inner --inner-k-fold stratified CV over the training "
+            "side's --data rows (grouped by --group-column; --also-train rows in every inner "
+            "training side); the threshold is the lowest inner out-of-fold score whose "
+            "false-positive rate is <= --max-fpr. The model is then fitted on the whole "
+            "training side and the fold's rows are decided at that threshold. Metrics are "
+            "pooled over all --data rows."
+        ),
+    )
+    p.add_argument("--data", required=True, help="evaluated labeled CSV (e.g. real_ja/messages.csv)")
+    p.add_argument("--folds", required=True, help="CSV row,fold over --data (evaluate cv --folds-out)")
+    p.add_argument("--group-column", help="group column of --data for the inner folds (e.g. source)")
+    p.add_argument(
+        "--also-train",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="labeled CSV always on the training side, never evaluated (repeatable)",
+    )
+    p.add_argument("--max-fpr", type=float, default=0.02, help="threshold rule (default: 0.02)")
+    p.add_argument("--inner-k", type=int, default=5, help="inner folds (default: 5)")
+    p.add_argument(
+        "--c-grid",
+        help="comma-separated C values for the LR baselines (default: 0.1,0.3,1,3,10,30,100)",
+    )
+    p.add_argument(
+        "--alpha-grid", help="comma-separated alpha values for NB (default: 0.01,0.03,0.1,0.3,1)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the inner folds (default: 0)")
+    p.add_argument("--out", help="write all numbers to this JSON file")
+    p.add_argument(
+        "--models", default=",".join(MODEL_NAMES), help="comma-separated baselines (default: all)"
+    )
+    p.set_defaults(func=cmd_protocol)
 
     p = sub.add_parser("split", parents=[columns], help="stratified train/test CSV files")
     p.add_argument("--data", required=True)

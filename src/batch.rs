@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
-use crate::io::{CsvRows, Encoding, LineRows, Row};
+use crate::io::{CsvRows, Encoding, LineRows, Row, read_whole};
 use crate::model::{Contribution, Model, Scorer};
 
 /// How input rows are laid out.
@@ -27,6 +27,8 @@ pub enum InputFormat {
     Tsv,
     /// Plain text, one message per line.
     Lines,
+    /// The whole input is one message (for example a multi-line mail).
+    Whole,
 }
 
 /// How results are written.
@@ -112,6 +114,8 @@ struct Outcome {
 enum Source {
     Csv(CsvRows, usize),
     Lines(LineRows),
+    /// The one message, until it has been taken.
+    Whole(Option<String>),
 }
 
 /// Validates a threshold and unsure band.
@@ -158,6 +162,13 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         InputFormat::Lines => (
             Source::Lines(LineRows::open(options.input.as_deref(), options.encoding)?),
             vec!["line".to_owned(), "text".to_owned()],
+        ),
+        InputFormat::Whole => (
+            Source::Whole(Some(read_whole(
+                options.input.as_deref(),
+                options.encoding,
+            )?)),
+            vec!["text".to_owned()],
         ),
     };
     let output_path = PathBuf::from("<stdout>");
@@ -297,6 +308,11 @@ fn next_pending(source: &mut Source, strict: bool) -> Result<Option<Pending>> {
         Source::Lines(lines) => Ok(lines.next_line()?.map(|(line, text)| Pending {
             fields: vec![line.to_string(), text],
             text_index: 1,
+            problem: None,
+        })),
+        Source::Whole(text) => Ok(text.take().map(|text| Pending {
+            fields: vec![text],
+            text_index: 0,
             problem: None,
         })),
         Source::Csv(rows, text_index) => match rows.next_row()? {

@@ -127,12 +127,49 @@ pub struct ModelArgs {
     /// Word n-grams: 1 (words) or 2 (words and bigrams).
     #[arg(long, default_value_t = FeatureConfig::default().word_ngrams)]
     pub word_ngrams: u8,
-    /// Character n-gram lengths MIN,MAX, e.g. 2,3 (default 0,0: off; see README).
-    #[arg(long, default_value = "0,0", value_parser = parse_pair::<u8>)]
+    /// Character n-gram lengths MIN,MAX, e.g. 2,3 (0,0: off).
+    #[arg(long, default_value = DEFAULT_CHAR_NGRAMS, value_parser = parse_pair::<u8>)]
     pub char_ngrams: (u8, u8),
+    /// Labeled CSV whose rows are always on the training side: never held
+    /// out, never in a test fold (repeatable; e.g. data/messages.csv).
+    #[arg(long, value_name = "CSV")]
+    pub also_train: Vec<std::path::PathBuf>,
+    /// Loss weight of each --also-train row (rows of the main files weigh 1).
+    #[arg(long, default_value_t = TrainOptions::default().also_train_weight)]
+    pub also_train_weight: f64,
+    /// Link facts to add to the shipped ones (`KIND VALUE` lines, as in
+    /// data/links.txt); stored in the model.
+    #[arg(long, value_name = "FILE")]
+    pub links: Option<std::path::PathBuf>,
+    /// Folds of the inner cross-validation that chooses a threshold by rule.
+    #[arg(long, default_value_t = TrainOptions::default().threshold_folds)]
+    pub threshold_folds: usize,
 }
 
+/// `--char-ngrams` default as the flag spells it; a test keeps it equal to
+/// `FeatureConfig::default()`.
+const DEFAULT_CHAR_NGRAMS: &str = "1,2";
+
 impl ModelArgs {
+    /// The `--also-train` files, read like the main data but without
+    /// groups, or `None` when there are none.
+    ///
+    /// # Errors
+    /// As [`crate::io::read_labeled_csvs`].
+    pub fn read_also_train(
+        &self,
+        read: &crate::io::LabeledCsvOptions,
+    ) -> Result<Option<crate::io::LabeledData>, Error> {
+        if self.also_train.is_empty() {
+            return Ok(None);
+        }
+        let read = crate::io::LabeledCsvOptions {
+            group_column: None,
+            ..read.clone()
+        };
+        crate::io::read_labeled_csvs(&self.also_train, &read).map(Some)
+    }
+
     /// The training options these flags describe.
     ///
     /// # Errors
@@ -142,13 +179,29 @@ impl ModelArgs {
             (Some(t), _, _) if (0.0..=1.0).contains(&t) => ThresholdRule::Fixed(t),
             (_, Some(f), _) if (0.0..=1.0).contains(&f) => ThresholdRule::MaxFpr(f),
             (_, _, Some(p)) if (0.0..=1.0).contains(&p) => ThresholdRule::MinPrecision(p),
-            (None, None, None) => ThresholdRule::Fixed(0.5),
-            _ => {
-                return Err(Error::Config(
-                    "--max-fpr and --min-precision take a value in [0, 1]".into(),
-                ));
+            (None, None, None) => TrainOptions::default().threshold,
+            (Some(t), _, _) => {
+                return Err(Error::Config(format!(
+                    "--threshold takes a value in [0, 1], got {t}"
+                )));
+            }
+            (_, Some(f), _) => {
+                return Err(Error::Config(format!(
+                    "--max-fpr takes a value in [0, 1], got {f}"
+                )));
+            }
+            (_, _, Some(p)) => {
+                return Err(Error::Config(format!(
+                    "--min-precision takes a value in [0, 1], got {p}"
+                )));
             }
         };
+        if self.threshold_folds < 2 {
+            return Err(Error::Config(format!(
+                "--threshold-folds must be at least 2, got {}",
+                self.threshold_folds
+            )));
+        }
         let options = TrainOptions {
             features: FeatureConfig {
                 word_ngrams: self.word_ngrams,
@@ -156,6 +209,10 @@ impl ModelArgs {
                 char_ngram_max: self.char_ngrams.1,
                 min_df: self.min_df,
                 max_features: self.max_features,
+                extra_links: match &self.links {
+                    Some(path) => crate::links::read_extra(path)?,
+                    None => Vec::new(),
+                },
                 ..FeatureConfig::default()
             },
             fit: FitParams {
@@ -167,9 +224,23 @@ impl ModelArgs {
             positive_label: self.positive_label.clone(),
             seed: self.seed,
             threshold,
+            threshold_folds: self.threshold_folds,
+            also_train_weight: self.also_train_weight,
             ..TrainOptions::default()
         };
         options.features.validate()?;
         Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_ngram_flag_default_is_the_library_default() {
+        let (min, max) = parse_pair::<u8>(DEFAULT_CHAR_NGRAMS).unwrap();
+        let config = FeatureConfig::default();
+        assert_eq!((min, max), (config.char_ngram_min, config.char_ngram_max));
     }
 }

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::io::LabeledData;
 use crate::metrics::{self, CurvePoint, ReliabilityBin, Summary};
 use crate::model::Model;
-use crate::trainer::{Prepared, TrainOptions, stratified_folds};
+use crate::trainer::{TrainOptions, stratified_folds};
 
 /// Positive-label rate within one category.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,6 +31,9 @@ pub struct CategoryRate {
 /// A misclassified message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
+    /// The input file (when rows came from more than one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Line in the input file.
     pub line: u64,
     /// P(positive).
@@ -50,6 +53,14 @@ pub struct Evaluation {
     pub positive_label: String,
     /// Headline metrics at the threshold.
     pub summary: Summary,
+    /// The threshold fitted inside each cross-validation fold, when the
+    /// protocol fits one (then `summary.threshold` is their median and each
+    /// row is decided at its own fold's threshold).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fold_thresholds: Vec<f64>,
+    /// Rates per input file, when rows came from more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<CategoryRate>,
     /// Calibration table.
     pub reliability: Vec<ReliabilityBin>,
     /// Per-category rates.
@@ -78,43 +89,99 @@ impl Evaluation {
         threshold: f64,
         protocol: String,
     ) -> Self {
+        Self::build(
+            data,
+            positive_label,
+            scores,
+            (threshold, Vec::new(), Vec::new()),
+            protocol,
+        )
+    }
+
+    /// Computes every metric for out-of-fold `scores` where row `i` is
+    /// decided at `fold_thresholds[folds[i]]`, its own fold's threshold.
+    pub fn with_fold_thresholds(
+        data: &LabeledData,
+        positive_label: &str,
+        scores: Vec<f64>,
+        folds: &[usize],
+        fold_thresholds: Vec<f64>,
+        protocol: String,
+    ) -> Self {
+        let mut sorted = fold_thresholds.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = match sorted.len() {
+            0 => 0.5,
+            n if n % 2 == 1 => sorted[n / 2],
+            n => 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]),
+        };
+        let per_row = folds.iter().map(|&f| fold_thresholds[f]).collect();
+        Self::build(
+            data,
+            positive_label,
+            scores,
+            (median, per_row, fold_thresholds),
+            protocol,
+        )
+    }
+
+    fn build(
+        data: &LabeledData,
+        positive_label: &str,
+        scores: Vec<f64>,
+        (threshold, per_row, fold_thresholds): (f64, Vec<f64>, Vec<f64>),
+        protocol: String,
+    ) -> Self {
         let truth: Vec<bool> = data.labels.iter().map(|l| l == positive_label).collect();
-        let summary = Summary::compute(&truth, &scores, threshold);
-        let mut categories = Vec::new();
-        if let Some(cats) = &data.categories {
-            let mut by: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
-            for ((c, &t), &s) in cats.iter().zip(&truth).zip(&scores) {
-                let e = by.entry(c.as_str()).or_default();
+        let threshold_of = |i: usize| per_row.get(i).copied().unwrap_or(threshold);
+        let flagged = |i: usize| scores[i] >= threshold_of(i);
+        let confusion = crate::metrics::Confusion::at_each(&truth, &scores, threshold_of);
+        let summary = Summary::from_confusion(&truth, &scores, threshold, confusion);
+        let rates_by = |key: &dyn Fn(usize) -> String| {
+            let mut by: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
+            for (i, &t) in truth.iter().enumerate() {
+                let e = by.entry(key(i)).or_default();
                 e.0 += 1;
                 e.1 += usize::from(t);
-                let flagged = s >= threshold;
-                e.2 += usize::from(flagged && t);
-                e.3 += usize::from(flagged && !t);
+                e.2 += usize::from(flagged(i) && t);
+                e.3 += usize::from(flagged(i) && !t);
             }
-            for (c, (rows, positives, tp, fp)) in by {
-                let negatives = rows - positives;
-                categories.push(CategoryRate {
-                    category: c.to_owned(),
-                    rows,
-                    positives,
-                    flagged: tp + fp,
-                    recall: (positives > 0).then(|| tp as f64 / positives as f64),
-                    false_positive_rate: (negatives > 0).then(|| fp as f64 / negatives as f64),
-                });
-            }
-        }
+            by.into_iter()
+                .map(|(c, (rows, positives, tp, fp))| {
+                    let negatives = rows - positives;
+                    CategoryRate {
+                        category: c,
+                        rows,
+                        positives,
+                        flagged: tp + fp,
+                        recall: (positives > 0).then(|| tp as f64 / positives as f64),
+                        false_positive_rate: (negatives > 0).then(|| fp as f64 / negatives as f64),
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let categories = match &data.categories {
+            Some(cats) => rates_by(&|i| cats[i].clone()),
+            None => Vec::new(),
+        };
+        let files = if data.files.len() > 1 {
+            rates_by(&|i| data.file_of(i).display().to_string())
+        } else {
+            Vec::new()
+        };
         let example = |i: usize| Example {
+            file: (data.files.len() > 1).then(|| data.file_of(i).display().to_string()),
             line: data.lines.get(i).copied().unwrap_or(0),
             score: scores[i],
             category: data.categories.as_ref().map(|c| c[i].clone()),
             text: data.texts[i].clone(),
         };
         let mut negatives: Vec<usize> = (0..truth.len())
-            .filter(|&i| !truth[i] && scores[i] >= threshold)
+            .filter(|&i| !truth[i] && flagged(i))
             .collect();
         negatives.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let mut positives: Vec<usize> = (0..truth.len())
-            .filter(|&i| truth[i] && scores[i] < threshold)
+            .filter(|&i| truth[i] && !flagged(i))
             .collect();
         positives.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
         Evaluation {
@@ -123,6 +190,8 @@ impl Evaluation {
             reliability: metrics::reliability(&truth, &scores, 10),
             roc: metrics::roc_curve(&truth, &scores),
             categories,
+            files,
+            fold_thresholds,
             worst_false_positives: negatives.into_iter().take(10).map(example).collect(),
             worst_false_negatives: positives.into_iter().take(10).map(example).collect(),
             summary,
@@ -153,10 +222,25 @@ impl Evaluation {
             self.positive_label,
             c.tn + c.fp
         );
-        let _ = writeln!(out, "threshold:       {}", s.threshold);
+        if self.fold_thresholds.is_empty() {
+            let _ = writeln!(out, "threshold:       {}", s.threshold);
+        } else {
+            let each: Vec<String> = self
+                .fold_thresholds
+                .iter()
+                .map(|t| format!("{t:.4}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "threshold:       fitted inside each fold: {} (median {:.4})",
+                each.join(", "),
+                s.threshold
+            );
+        }
         let _ = writeln!(out, "accuracy:        {}", na(s.accuracy));
         let _ = writeln!(out, "precision:       {}", na(s.precision));
         let _ = writeln!(out, "recall:          {}", na(s.recall));
+        let _ = writeln!(out, "false-pos. rate: {}", na(s.false_positive_rate));
         let _ = writeln!(out, "F1:              {}", na(s.f1));
         let _ = writeln!(out, "MCC:             {}", na(s.mcc));
         let _ = writeln!(out, "ROC-AUC:         {}", na(s.roc_auc));
@@ -175,12 +259,15 @@ impl Evaluation {
                 b.low, b.high, b.rows, b.mean_predicted, b.observed
             );
         }
-        if !self.categories.is_empty() {
-            let _ = writeln!(
-                out,
-                "per category:    category  rows  recall  false-positive-rate"
-            );
-            for r in &self.categories {
+        for (title, rates) in [
+            ("per category:    category", &self.categories),
+            ("per file:        file", &self.files),
+        ] {
+            if rates.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
+            for r in rates {
                 let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
                 let _ = writeln!(
                     out,
@@ -218,33 +305,92 @@ impl Evaluation {
     }
 }
 
-/// Cross-validated scores: `k` stratified folds (grouped when `groups` is
-/// given); returns the out-of-fold scores and the fold of every row.
+/// Out-of-fold scores of a cross-validation, and what was fitted per fold.
+#[derive(Debug, Clone)]
+pub struct CrossValidation {
+    /// P(positive) of every row of the evaluated data, from the model of
+    /// the fold that did not see it.
+    pub scores: Vec<f64>,
+    /// Fold of every row.
+    pub folds: Vec<usize>,
+    /// The decision threshold fitted on each fold's training side (the
+    /// fixed threshold for every fold when the rule is fixed).
+    pub thresholds: Vec<f64>,
+}
+
+/// Cross-validates `options` on `data`: `k` stratified folds over `data`'s
+/// rows (grouped by `data.groups` when `grouped`), with every row of
+/// `also_train` on each fold's training side and never evaluated.
+/// Everything fitted — vocabulary, weights and, for a threshold rule, the
+/// threshold (by inner cross-validation on the fold's training side) — sees
+/// only the fold's training side.
 ///
 /// # Errors
 /// Label problems, invalid settings or solver failure.
 pub fn cross_validate(
     data: &LabeledData,
+    also_train: Option<&LabeledData>,
     options: &TrainOptions,
     k: usize,
-    seed: u64,
     grouped: bool,
-) -> Result<(Vec<f64>, Vec<usize>)> {
-    data.check_two_classes(&options.positive_label)?;
-    let positive: Vec<bool> = data
-        .labels
-        .iter()
-        .map(|l| *l == options.positive_label)
-        .collect();
+) -> Result<CrossValidation> {
+    let negative = data.check_two_classes(&options.positive_label)?;
+    if let Some(also) = also_train {
+        also.check_labels_within(&options.positive_label, &negative)?;
+    }
+    let (prepared, _) = options.prepare(data, also_train)?;
+    let n = data.texts.len();
     let groups = if grouped {
         data.groups.as_deref()
     } else {
         None
     };
-    let folds = stratified_folds(&positive, k, seed, groups);
-    let prepared = Prepared::new(&data.texts, positive, &options.features)?;
-    let scores = prepared.cross_validate(&folds, &options.features, &options.fit)?;
-    Ok((scores, folds))
+    if let Some(g) = groups {
+        let distinct: std::collections::HashSet<&str> = g.iter().map(String::as_str).collect();
+        if distinct.len() < k {
+            return Err(crate::Error::Config(format!(
+                "{}: {} distinct groups cannot fill {k} folds",
+                data.files_display(),
+                distinct.len()
+            )));
+        }
+    }
+    let folds = stratified_folds(&prepared.positive[..n], k, options.seed, groups);
+    let always: Vec<usize> = (n..prepared.docs.len()).collect();
+    let mut scores = vec![f64::NAN; n];
+    let mut thresholds = Vec::with_capacity(k);
+    for fold in 0..k.max(2) {
+        let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| folds[i] == fold);
+        if test.is_empty() {
+            thresholds.push(f64::NAN);
+            continue;
+        }
+        let threshold = prepared.choose_threshold(
+            options.threshold,
+            &train,
+            &always,
+            groups,
+            options.threshold_folds,
+            options.seed,
+            &options.features,
+            &options.fit,
+        )?;
+        let mut train_side = train;
+        train_side.extend_from_slice(&always);
+        let (vocabulary, weights) = prepared.fit(&train_side, &options.features, &options.fit)?;
+        for (&i, s) in test
+            .iter()
+            .zip(prepared.score(&test, &vocabulary, &weights))
+        {
+            scores[i] = s;
+        }
+        thresholds.push(threshold);
+    }
+    Ok(CrossValidation {
+        scores,
+        folds,
+        thresholds,
+    })
 }
 
 /// Scores every row of `data` with `model`, in parallel.

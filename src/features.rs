@@ -48,17 +48,22 @@ pub struct FeatureConfig {
     pub max_features: usize,
     /// Use 1 + ln(count) instead of the raw count.
     pub sublinear_tf: bool,
+    /// Link facts added to the shipped ones (`train --links`), one
+    /// `KIND VALUE` line each; see [`crate::links`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_links: Vec<String>,
 }
 
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
             word_ngrams: 2,
-            char_ngram_min: 0,
-            char_ngram_max: 0,
+            char_ngram_min: 1,
+            char_ngram_max: 2,
             min_df: 1,
             max_features: 200_000,
             sublinear_tf: true,
+            extra_links: Vec::new(),
         }
     }
 }
@@ -86,6 +91,7 @@ impl FeatureConfig {
                 self.char_ngram_min, self.char_ngram_max
             )));
         }
+        crate::links::LinkFacts::with_extra(&self.extra_links)?;
         if self.min_df == 0 || self.max_features == 0 {
             return Err(Error::Config(
                 "min_df and max_features must be at least 1".into(),
@@ -187,13 +193,26 @@ pub struct Extractor {
 }
 
 impl Extractor {
-    /// A new extractor using the shared tokenizer.
+    /// A new extractor using the shared tokenizer and the shipped link facts.
     ///
     /// # Errors
     /// Fails if the dictionary cannot be loaded.
     pub fn new() -> Result<Self> {
+        Self::with_normalizer(Normalizer::new())
+    }
+
+    /// A new extractor for `config`: with its extra link facts, if any.
+    ///
+    /// # Errors
+    /// Fails if the dictionary cannot be loaded or the link facts do not parse.
+    pub fn for_config(config: &FeatureConfig) -> Result<Self> {
+        let links = crate::links::LinkFacts::with_extra(&config.extra_links)?;
+        Self::with_normalizer(Normalizer::with_links(links))
+    }
+
+    fn with_normalizer(normalizer: Normalizer) -> Result<Self> {
         Ok(Extractor {
-            normalizer: Normalizer::new(),
+            normalizer,
             worker: Tokenizer::shared()?.worker(),
             normalized: Normalized::new(),
             key: String::new(),

@@ -426,6 +426,37 @@ impl LineRows {
     }
 }
 
+/// The most bytes [`read_whole`] accepts: far more than any message (which
+/// is scored on its first 64 KiB), little enough to hold in memory.
+pub const MAX_WHOLE_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads all of `path` (or stdin) as one message, without a final line
+/// break (a UTF-8 byte-order mark is skipped).
+///
+/// # Errors
+/// [`Error::Io`] naming the file, [`Error::Encoding`], or input longer than
+/// [`MAX_WHOLE_INPUT_BYTES`].
+pub fn read_whole(path: Option<&Path>, encoding: Encoding) -> Result<String> {
+    let shown = display_path(path);
+    let mut bytes = Vec::new();
+    open_input(path)?
+        .take(MAX_WHOLE_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(&shown, e))?;
+    if bytes.len() as u64 > MAX_WHOLE_INPUT_BYTES {
+        return Err(Error::io(
+            &shown,
+            std::io::Error::other(format!(
+                "longer than {} MiB, too long to read as one message",
+                MAX_WHOLE_INPUT_BYTES >> 20
+            )),
+        ));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = encoding.decode(body, || Location::new(&shown, None))?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+}
+
 /// Options for reading a labeled CSV.
 #[derive(Debug, Clone)]
 pub struct LabeledCsvOptions {
@@ -466,11 +497,78 @@ pub struct LabeledData {
     pub groups: Option<Vec<String>>,
     /// Category of each row, when a category column was named (or present).
     pub categories: Option<Vec<String>>,
-    /// Line where each row starts.
+    /// Line where each row starts (in its own file).
     pub lines: Vec<u64>,
+    /// Every file read, in order (empty for data built in memory).
+    pub files: Vec<PathBuf>,
+    /// Index into `files` of each row's file (empty when `files` is).
+    pub file_of_row: Vec<usize>,
 }
 
 impl LabeledData {
+    /// The file row `i` came from.
+    pub fn file_of(&self, i: usize) -> &Path {
+        self.file_of_row
+            .get(i)
+            .and_then(|&f| self.files.get(f))
+            .unwrap_or(&self.path)
+    }
+
+    /// Appends the rows of `other` (another file), keeping each row's file.
+    /// Groups and categories are kept when both sides have them; a side
+    /// without categories contributes empty ones.
+    pub fn append(&mut self, other: LabeledData) {
+        let n = self.texts.len();
+        if self.files.is_empty() && n > 0 {
+            self.files.push(self.path.clone());
+            self.file_of_row = vec![0; n];
+        }
+        let offset = self.files.len();
+        if other.files.is_empty() {
+            self.files.push(other.path.clone());
+            self.file_of_row
+                .extend(std::iter::repeat_n(offset, other.texts.len()));
+        } else {
+            self.files.extend(other.files.iter().cloned());
+            self.file_of_row
+                .extend(other.file_of_row.iter().map(|f| f + offset));
+        }
+        if n == 0 {
+            self.path = other.path.clone();
+        }
+        self.groups = match (self.groups.take(), other.groups) {
+            (Some(mut a), Some(b)) if n > 0 => {
+                a.extend(b);
+                Some(a)
+            }
+            (_, b) if n == 0 => b,
+            _ => None,
+        };
+        self.categories = match (self.categories.take(), other.categories) {
+            (None, None) => None,
+            (a, b) => {
+                let mut a = a.unwrap_or_else(|| vec![String::new(); n]);
+                a.extend(b.unwrap_or_else(|| vec![String::new(); other.texts.len()]));
+                Some(a)
+            }
+        };
+        self.texts.extend(other.texts);
+        self.labels.extend(other.labels);
+        self.lines.extend(other.lines);
+    }
+
+    /// The files as one display string (`a.csv + b.csv`).
+    pub fn files_display(&self) -> String {
+        if self.files.is_empty() {
+            return self.path.display().to_string();
+        }
+        self.files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+
     /// Rows per label, sorted by label.
     pub fn label_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
@@ -538,6 +636,24 @@ impl LabeledData {
     }
 }
 
+/// Reads several labeled CSVs into one data set, in order. Columns are
+/// matched by name in each file; every row remembers its file
+/// ([`LabeledData::file_of`]).
+///
+/// # Errors
+/// As [`read_labeled_csv`], for the first file that fails; also when no
+/// path is given.
+pub fn read_labeled_csvs(paths: &[PathBuf], options: &LabeledCsvOptions) -> Result<LabeledData> {
+    let mut data = LabeledData::default();
+    if paths.is_empty() {
+        return Err(Error::Config("no input file given".into()));
+    }
+    for path in paths {
+        data.append(read_labeled_csv(path, options)?);
+    }
+    Ok(data)
+}
+
 /// Reads a whole labeled CSV, stopping at the first malformed row.
 ///
 /// # Errors
@@ -557,6 +673,7 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
     };
     let mut data = LabeledData {
         path: display_path(Some(path)),
+        files: vec![display_path(Some(path))],
         groups: group.map(|_| Vec::new()),
         categories: category.map(|_| Vec::new()),
         ..Default::default()
@@ -586,6 +703,7 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
         data.texts.push(std::mem::take(&mut fields[text]));
         data.labels.push(label_value);
         data.lines.push(line);
+        data.file_of_row.push(0);
     }
     if data.texts.is_empty() {
         return Err(Error::Empty {
@@ -724,5 +842,33 @@ mod tests {
             err.contains("\"ham\" (1)") && err.contains("found 3"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn several_files_keep_their_rows_files_and_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let b = dir.path().join("b.csv");
+        std::fs::write(&a, "text,label,category\nx,scam,c1\ny,legit,c2\n").unwrap();
+        std::fs::write(&b, "label,id,text\nlegit,1,z\n").unwrap();
+        let data =
+            read_labeled_csvs(&[a.clone(), b.clone()], &LabeledCsvOptions::default()).unwrap();
+        assert_eq!(data.texts, ["x", "y", "z"]);
+        assert_eq!(data.labels, ["scam", "legit", "legit"]);
+        assert_eq!(data.lines, [2, 3, 2]);
+        assert_eq!(data.file_of(0), a.as_path());
+        assert_eq!(data.file_of(2), b.as_path());
+        assert_eq!(
+            data.categories.as_deref().unwrap(),
+            ["c1".to_owned(), "c2".to_owned(), String::new()]
+        );
+        let grouped = LabeledCsvOptions {
+            group_column: Some("category".into()),
+            ..Default::default()
+        };
+        let err = read_labeled_csvs(&[a, b.clone()], &grouped)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("b.csv") && err.contains("category"), "{err}");
     }
 }

@@ -48,6 +48,7 @@ pub mod evaluate;
 pub mod features;
 pub mod format;
 pub mod io;
+pub mod links;
 pub mod metrics;
 pub mod model;
 pub mod normalize;

@@ -27,9 +27,19 @@ fn ratio(num: f64, den: f64) -> f64 {
 impl Confusion {
     /// Counts for `scores` against `truth` at `threshold`.
     pub fn at(truth: &[bool], scores: &[f64], threshold: f64) -> Confusion {
+        Confusion::at_each(truth, scores, |_| threshold)
+    }
+
+    /// Counts where row `i` is decided at `threshold_of(i)` (for example a
+    /// threshold fitted inside each cross-validation fold).
+    pub fn at_each(
+        truth: &[bool],
+        scores: &[f64],
+        threshold_of: impl Fn(usize) -> f64,
+    ) -> Confusion {
         let mut c = Confusion::default();
-        for (&t, &s) in truth.iter().zip(scores) {
-            match (t, s >= threshold) {
+        for (i, (&t, &s)) in truth.iter().zip(scores).enumerate() {
+            match (t, s >= threshold_of(i)) {
                 (true, true) => c.tp += 1,
                 (false, true) => c.fp += 1,
                 (false, false) => c.tn += 1,
@@ -270,6 +280,8 @@ pub struct Summary {
     pub precision: f64,
     /// Recall of the positive class.
     pub recall: f64,
+    /// Share of negative rows flagged positive.
+    pub false_positive_rate: f64,
     /// F1 of the positive class.
     pub f1: f64,
     /// Matthews correlation coefficient.
@@ -289,7 +301,23 @@ pub struct Summary {
 impl Summary {
     /// Computes every headline metric.
     pub fn compute(truth: &[bool], scores: &[f64], threshold: f64) -> Summary {
-        let confusion = Confusion::at(truth, scores, threshold);
+        Summary::from_confusion(
+            truth,
+            scores,
+            threshold,
+            Confusion::at(truth, scores, threshold),
+        )
+    }
+
+    /// Every headline metric, with the threshold metrics taken from
+    /// `confusion` (decided elsewhere, for example per fold) and `threshold`
+    /// as the one to report.
+    pub fn from_confusion(
+        truth: &[bool],
+        scores: &[f64],
+        threshold: f64,
+        confusion: Confusion,
+    ) -> Summary {
         Summary {
             rows: truth.len(),
             threshold,
@@ -297,6 +325,7 @@ impl Summary {
             accuracy: confusion.accuracy(),
             precision: confusion.precision(),
             recall: confusion.recall(),
+            false_positive_rate: confusion.false_positive_rate(),
             f1: confusion.f1(),
             mcc: confusion.mcc(),
             roc_auc: roc_auc(truth, scores),

@@ -74,6 +74,25 @@ pub struct TrainingInfo {
     pub threshold_rule: String,
     /// Metrics on the held-out split, before the final fit on all rows.
     pub held_out: Option<HeldOutMetrics>,
+    /// Each training file: its path as given, role, rows and hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<TrainingFile>,
+}
+
+/// One file a model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingFile {
+    /// The path as given to `train`.
+    pub path: String,
+    /// `data` (split for the held-out report and threshold folds) or
+    /// `also-train` (always on the training side).
+    pub role: String,
+    /// Weight of each of its rows in the loss.
+    pub weight: f64,
+    /// Rows per label.
+    pub rows_per_label: std::collections::BTreeMap<String, usize>,
+    /// SHA-256 of its (text, label) pairs, in order.
+    pub sha256: String,
 }
 
 /// The self-describing header of a model file (stored as JSON).
@@ -366,7 +385,7 @@ impl Model {
     pub fn scorer(&self) -> Result<Scorer<'_>> {
         Ok(Scorer {
             model: self,
-            extractor: Extractor::new()?,
+            extractor: Extractor::for_config(self.vocabulary.config())?,
             row: SparseRow::new(),
         })
     }

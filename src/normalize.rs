@@ -20,148 +20,21 @@
 //! this module changes: the version is stored in every model and checked
 //! when the model is loaded.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
+use crate::links::LinkFacts;
+
 /// Version of the normalization rules; stored in models and checked on load.
-pub const NORMALIZATION_VERSION: u32 = 2;
+pub const NORMALIZATION_VERSION: u32 = 3;
 
 /// Messages are cut to this many bytes (on a character boundary) before
 /// normalization. A real SMS is a few hundred bytes; the cap bounds the work
 /// one hostile multi-megabyte line can cost, and lindera additionally splits
 /// sentences longer than 32 KiB (lindera issue 871).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-
-/// Link shorteners: a link whose real target is hidden is a classic lure.
-const SHORTENERS: &[&str] = &[
-    "bit.ly",
-    "t.co",
-    "tinyurl.com",
-    "is.gd",
-    "v.gd",
-    "x.gd",
-    "ow.ly",
-    "buff.ly",
-    "goo.gl",
-    "rebrand.ly",
-    "cutt.ly",
-    "shorturl.at",
-    "t.ly",
-    "tiny.cc",
-    "rb.gy",
-    "lnkd.in",
-    "s.id",
-    "urx.red",
-    "urx.blue",
-    "00m.in",
-    "qr.paypay.ne.jp",
-    "amzn.to",
-    "amzn.asia",
-    "lin.ee",
-];
-
-/// Brand words that impersonation domains borrow, and the registrable
-/// domains the brands really use. A host containing a brand word outside its
-/// official domains gets `url:lookalike`.
-const BRAND_WORDS: &[&str] = &[
-    "amazon",
-    "amzn",
-    "rakuten",
-    "apple",
-    "icloud",
-    "mercari",
-    "paypay",
-    "sagawa",
-    "yamato",
-    "kuroneko",
-    "japanpost",
-    "jppost",
-    "post",
-    "docomo",
-    "softbank",
-    "mufg",
-    "smbc",
-    "mizuho",
-    "yucho",
-    "jp-bank",
-    "aeon",
-    "jcb",
-    "saison",
-    "epos",
-    "nta",
-    "etc",
-    "eki-net",
-    "jreast",
-    "tepco",
-    "line",
-    "visa",
-    "mastercard",
-    "au",
-    "kddi",
-    "ntt",
-    "yahoo",
-    "google",
-    "microsoft",
-];
-
-/// Official registrable domains of the brands above (and a few public bodies).
-const OFFICIAL_DOMAINS: &[&str] = &[
-    "amazon.co.jp",
-    "amazon.com",
-    "amazon.jp",
-    "amzn.to",
-    "amzn.asia",
-    "rakuten.co.jp",
-    "rakuten.com",
-    "rakuten-card.co.jp",
-    "rakuten-bank.co.jp",
-    "apple.com",
-    "icloud.com",
-    "mercari.com",
-    "jp.mercari.com",
-    "paypay.ne.jp",
-    "paypay-bank.co.jp",
-    "sagawa-exp.co.jp",
-    "kuronekoyamato.co.jp",
-    "yamato-hd.co.jp",
-    "japanpost.jp",
-    "jp-bank.japanpost.jp",
-    "docomo.ne.jp",
-    "nttdocomo.co.jp",
-    "softbank.jp",
-    "softbank.co.jp",
-    "au.com",
-    "kddi.com",
-    "bk.mufg.jp",
-    "mufg.jp",
-    "smbc.co.jp",
-    "smbc-card.com",
-    "mizuhobank.co.jp",
-    "aeon.co.jp",
-    "aeonbank.co.jp",
-    "jcb.co.jp",
-    "saisoncard.co.jp",
-    "eposcard.co.jp",
-    "nta.go.jp",
-    "eki-net.com",
-    "jreast.co.jp",
-    "tepco.co.jp",
-    "line.me",
-    "linecorp.com",
-    "line.naver.jp",
-    "yahoo.co.jp",
-    "google.com",
-    "microsoft.com",
-    "ntt.com",
-    "ntt-finance.co.jp",
-    "ntt-east.co.jp",
-    "ntt-west.co.jp",
-    "visa.co.jp",
-    "mastercard.co.jp",
-    "etc-meisai.jp",
-];
 
 /// Second-level labels under `.jp` that make the registrable domain three labels long.
 const JP_SECOND_LEVEL: &[&str] = &["co", "ne", "or", "ac", "go", "lg", "ed", "gr", "ad"];
@@ -216,9 +89,18 @@ impl Normalized {
     }
 }
 
-/// Applies the normalization rules. Cheap to create; holds compiled regexes.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Normalizer;
+/// Applies the normalization rules. Cheap to create and clone: the
+/// compiled regexes are shared, and so are the link facts.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    links: Arc<LinkFacts>,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Normalizer::new()
+    }
+}
 
 struct Patterns {
     entity: Regex,
@@ -273,9 +155,17 @@ fn is_math_alphanumeric(c: char) -> bool {
 }
 
 impl Normalizer {
-    /// A normalizer with the current rules ([`NORMALIZATION_VERSION`]).
+    /// A normalizer with the current rules ([`NORMALIZATION_VERSION`]) and
+    /// the shipped link facts.
     pub fn new() -> Self {
-        Normalizer
+        Normalizer {
+            links: LinkFacts::shipped(),
+        }
+    }
+
+    /// A normalizer whose URL features use `links`.
+    pub fn with_links(links: Arc<LinkFacts>) -> Self {
+        Normalizer { links }
     }
 
     /// Normalizes `input` into `out`, reusing its buffers.
@@ -312,7 +202,7 @@ impl Normalizer {
         if had_math {
             out.push_entity(&["sig:math_letters"]);
         }
-        extract_entities(out);
+        extract_entities(out, &self.links);
     }
 
     /// Normalizes `input` into a new value. Convenient; allocates.
@@ -393,7 +283,7 @@ fn collapse_spaced_letters(input: &str, output: &mut String) {
 
 /// Finds entities in `out.scratch`, writes the text without them to
 /// `out.text`, and records entity tokens.
-fn extract_entities(out: &mut Normalized) {
+fn extract_entities(out: &mut Normalized, links: &LinkFacts) {
     let source = std::mem::take(&mut out.scratch);
     let mut last = 0;
     // Many messages need no regex at all: every entity has a digit, a dot,
@@ -411,7 +301,7 @@ fn extract_entities(out: &mut Normalized) {
         let matched = found.as_str();
         let replaced = if matched.contains("://") {
             let (url_text, _) = trim_url_tail(matched);
-            url_entities(out, url_text, true);
+            url_entities(out, url_text, true, links);
             Some(found.start()..found.start() + url_text.len())
         } else if matched.contains('@') {
             let domain = matched.rsplit('@').next().unwrap_or("");
@@ -425,7 +315,7 @@ fn extract_entities(out: &mut Normalized) {
             let host = url_text.split(['/', '?', '#']).next().unwrap_or("");
             let tld = host.rsplit('.').next().unwrap_or("");
             if BARE_TLDS.contains(&tld) {
-                url_entities(out, url_text, false);
+                url_entities(out, url_text, false, links);
                 Some(found.start()..found.start() + url_text.len())
             } else {
                 None
@@ -465,7 +355,7 @@ fn trim_url_tail(url: &str) -> (&str, &str) {
     (trimmed, &url[trimmed.len()..])
 }
 
-fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool) {
+fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkFacts) {
     let rest = match url.find("://") {
         Some(pos) => &url[pos + 3..],
         None => url,
@@ -505,24 +395,20 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool) {
     let tld = labels.last().copied().unwrap_or("");
     out.push_entity(&["dom:", registrable]);
     out.push_entity(&["tld:", tld]);
-    let official = OFFICIAL_DOMAINS.iter().any(|d| {
-        host.strip_suffix(d)
-            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-    });
-    if SHORTENERS.contains(&host) || SHORTENERS.contains(&registrable) {
+    let facts = links.host(host);
+    if facts.shortener {
         out.push_entity(&["url:shortener"]);
-    } else if official {
+    }
+    if facts.official {
         out.push_entity(&["url:official"]);
-    } else if host
-        .split(['.', '-'])
-        // Short brand words (au, nta, etc) must be a whole label part;
-        // longer ones may start one (amazon-jp, appleid).
-        .any(|part| {
-            BRAND_WORDS
-                .iter()
-                .any(|brand| part == *brand || (brand.len() >= 4 && part.starts_with(brand)))
-        })
-    {
+    }
+    if facts.official_short {
+        out.push_entity(&["url:short"]);
+    }
+    if facts.public {
+        out.push_entity(&["url:public"]);
+    }
+    if facts.lookalike {
         out.push_entity(&["url:lookalike"]);
     }
     let subdomains = labels.len().saturating_sub(registrable_len);

@@ -75,7 +75,7 @@ pub struct FitParams {
 impl Default for FitParams {
     fn default() -> Self {
         FitParams {
-            alpha: 0.02,
+            alpha: 0.05,
             max_iterations: 500,
             gradient_tolerance: 1e-4,
             solver: Solver::Sparse,
@@ -157,6 +157,37 @@ impl CsrMatrix {
 /// [`Error::Config`] for bad hyperparameters or mismatched lengths;
 /// [`Error::Training`] if the optimizer fails or both classes are not present.
 pub fn fit(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
+    fit_weighted(x, positive, None, params)
+}
+
+/// Like [`fit`], with a weight per row: row i's loss term is multiplied by
+/// `sample_weights[i]` (so a weight of 2 counts the row twice). `None` is
+/// unit weights, linfa-logistic's objective exactly.
+///
+/// # Errors
+/// As [`fit`]; also [`Error::Config`] for a negative or non-finite weight, a
+/// length mismatch, or weights with the linfa solver (which takes none).
+pub fn fit_weighted(
+    x: &CsrMatrix,
+    positive: &[bool],
+    sample_weights: Option<&[f64]>,
+    params: &FitParams,
+) -> Result<FittedWeights> {
+    if let Some(w) = sample_weights {
+        if w.len() != positive.len() {
+            return Err(Error::Config(format!(
+                "{} sample weights for {} rows",
+                w.len(),
+                positive.len()
+            )));
+        }
+        if w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(Error::Config(
+                "sample weights must be finite and >= 0".into(),
+            ));
+        }
+    }
+    let sample_weights = sample_weights.filter(|w| w.iter().any(|&v| v != 1.0));
     if x.n_rows() != positive.len() {
         return Err(Error::Config(format!(
             "{} rows but {} targets",
@@ -179,9 +210,12 @@ pub fn fit(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fitte
     if positive.iter().all(|&p| p) || positive.iter().all(|&p| !p) {
         return Err(Error::Training("both classes must be present".into()));
     }
-    match params.solver {
-        Solver::Sparse => fit_sparse(x, positive, params),
-        Solver::Linfa => fit_linfa(x, positive, params),
+    match (params.solver, sample_weights) {
+        (Solver::Sparse, weights) => fit_sparse(x, positive, weights, params),
+        (Solver::Linfa, None) => fit_linfa(x, positive, params),
+        (Solver::Linfa, Some(_)) => Err(Error::Config(
+            "the linfa solver takes no sample weights (use the sparse solver)".into(),
+        )),
     }
 }
 
@@ -193,6 +227,8 @@ type Evaluated = (Array1<f64>, f64, Array1<f64>);
 struct SparseProblem<'a> {
     x: &'a CsrMatrix,
     y: Vec<f64>,
+    /// Per-row loss weights; `None` is all ones.
+    sample_weights: Option<&'a [f64]>,
     alpha: f64,
     cache: RefCell<Option<Evaluated>>,
 }
@@ -226,7 +262,7 @@ impl SparseProblem<'_> {
         let n_features = self.x.n_columns;
         let weights = w.as_slice().expect("parameters are contiguous");
         let (coef, intercept) = (&weights[..n_features], weights[n_features]);
-        let (x, y) = (self.x, &self.y);
+        let (x, y, sample_weights) = (self.x, &self.y, self.sample_weights);
         let block_rows = x.n_rows().div_ceil(MAX_BLOCKS).max(MIN_BLOCK_ROWS);
         let n_blocks = x.n_rows().div_ceil(block_rows);
         let partials: Vec<(f64, Vec<f64>)> = (0..n_blocks)
@@ -244,8 +280,9 @@ impl SparseProblem<'_> {
                             .map(|(&c, &v)| coef[c as usize] * v)
                             .sum::<f64>();
                     let yz = target * z;
-                    loss += log1p_exp_neg(yz);
-                    let scale = (sigmoid(yz) - 1.0) * target;
+                    let weight = sample_weights.map_or(1.0, |w| w[i]);
+                    loss += weight * log1p_exp_neg(yz);
+                    let scale = weight * (sigmoid(yz) - 1.0) * target;
                     for (&c, &v) in columns.iter().zip(values) {
                         grad[c as usize] += scale * v;
                     }
@@ -285,13 +322,19 @@ impl Gradient for SparseProblem<'_> {
 }
 
 /// The gradient-norm tolerance on the summed loss that the optimizers use.
-fn absolute_tolerance(params: &FitParams, rows: usize) -> f64 {
-    params.gradient_tolerance * rows.max(1) as f64
+fn absolute_tolerance(params: &FitParams, rows: f64) -> f64 {
+    params.gradient_tolerance * rows.max(1.0)
 }
 
-fn fit_sparse(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
+fn fit_sparse(
+    x: &CsrMatrix,
+    positive: &[bool],
+    sample_weights: Option<&[f64]>,
+    params: &FitParams,
+) -> Result<FittedWeights> {
     let problem = SparseProblem {
         x,
+        sample_weights,
         y: positive
             .iter()
             .map(|&p| if p { 1.0 } else { -1.0 })
@@ -300,7 +343,11 @@ fn fit_sparse(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fi
         cache: RefCell::new(None),
     };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(absolute_tolerance(params, x.n_rows()))
+        .with_tolerance_grad(absolute_tolerance(
+            params,
+            // Weighted rows count as their weight.
+            sample_weights.map_or(x.n_rows() as f64, |w| w.iter().sum()),
+        ))
         .map_err(|err| Error::Config(err.to_string()))?;
     let init = Array1::zeros(x.n_columns + 1);
     let result = Executor::new(problem, solver)
@@ -337,7 +384,7 @@ fn fit_linfa(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fit
     let fitted = linfa_logistic::LogisticRegression::default()
         .alpha(params.alpha)
         .max_iterations(params.max_iterations)
-        .gradient_tolerance(absolute_tolerance(params, x.n_rows()))
+        .gradient_tolerance(absolute_tolerance(params, x.n_rows() as f64))
         .fit(&dataset)
         .map_err(|err| Error::Training(err.to_string()))?;
     // linfa-logistic 0.8.1 makes the *more frequent* label its positive
@@ -545,5 +592,51 @@ mod tests {
             .install(|| fit(&x, &y, &params))
             .unwrap();
         assert_eq!(one, two);
+    }
+
+    #[test]
+    fn a_weight_of_two_equals_a_duplicated_row() {
+        let (x, y) = synthetic(300, 20, 4);
+        // Duplicate the first 100 rows ...
+        let mut doubled = CsrMatrix::new(20);
+        let mut y_doubled = y.clone();
+        let mut row = SparseRow::new();
+        for i in 0..300 {
+            let (columns, values) = x.row(i);
+            row.columns = columns.to_vec();
+            row.values = values.to_vec();
+            doubled.push_row(&row);
+        }
+        for (i, &target) in y.iter().enumerate().take(100) {
+            let (columns, values) = x.row(i);
+            row.columns = columns.to_vec();
+            row.values = values.to_vec();
+            doubled.push_row(&row);
+            y_doubled.push(target);
+        }
+        // ... or weigh them 2.
+        let weights: Vec<f64> = (0..300).map(|i| if i < 100 { 2.0 } else { 1.0 }).collect();
+        let params = FitParams {
+            gradient_tolerance: 1e-9,
+            ..FitParams::default()
+        };
+        let a = fit(&doubled, &y_doubled, &params).unwrap();
+        let b = fit_weighted(&x, &y, Some(&weights), &params).unwrap();
+        for (wa, wb) in a.weights.iter().zip(&b.weights) {
+            assert!((wa - wb).abs() < 1e-5, "{wa} vs {wb}");
+        }
+        assert!((a.intercept - b.intercept).abs() < 1e-5);
+        // Unit weights are the unweighted objective exactly.
+        let ones = vec![1.0; 300];
+        assert_eq!(
+            fit_weighted(&x, &y, Some(&ones), &params).unwrap(),
+            fit(&x, &y, &params).unwrap()
+        );
+        assert!(fit_weighted(&x, &y, Some(&[-1.0; 300]), &params).is_err());
+        let linfa = FitParams {
+            solver: Solver::Linfa,
+            ..params
+        };
+        assert!(fit_weighted(&x, &y, Some(&weights), &linfa).is_err());
     }
 }

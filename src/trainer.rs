@@ -17,7 +17,9 @@ use crate::error::{Error, Result};
 use crate::features::{DocTerms, Extractor, FeatureConfig, FeatureNames, SparseRow, Vocabulary};
 use crate::io::LabeledData;
 use crate::metrics::{self, Summary};
-use crate::model::{HeldOutMetrics, Labels, Model, ModelHeader, TrainingInfo, sigmoid};
+use crate::model::{
+    HeldOutMetrics, Labels, Model, ModelHeader, TrainingFile, TrainingInfo, sigmoid,
+};
 use crate::normalize::NORMALIZATION_VERSION;
 use crate::solver::{self, CsrMatrix, FitParams, FittedWeights};
 use crate::tokenize::DICTIONARY_ID;
@@ -50,8 +52,15 @@ pub struct TrainOptions {
     pub threshold: ThresholdRule,
     /// Folds used when the threshold is chosen by cross-validation.
     pub threshold_folds: usize,
+    /// Loss weight of each row of the `also_train` data (the rows that are
+    /// always on the training side); the main data's rows weigh 1.
+    pub also_train_weight: f64,
 }
 
+/// The defaults (with [`FeatureConfig`]'s and [`FitParams`]' own) were
+/// chosen on the real-data protocol: grouped cross-validation over
+/// `real_ja` with the written corpus on every training side
+/// (`docs/real-data.md` lists the candidates and their scores).
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
@@ -60,8 +69,9 @@ impl Default for TrainOptions {
             positive_label: "scam".into(),
             seed: 0,
             holdout_fraction: 0.2,
-            threshold: ThresholdRule::Fixed(0.5),
+            threshold: ThresholdRule::MaxFpr(0.04),
             threshold_folds: 5,
+            also_train_weight: 0.25,
         }
     }
 }
@@ -86,7 +96,12 @@ pub struct Prepared {
     pub names: FeatureNames,
     /// True where the label is the positive one.
     pub positive: Vec<bool>,
+    /// Loss weight of each row (all 1 unless set).
+    pub weights: Vec<f64>,
 }
+
+/// Marks a row that is on the training side of every fold.
+pub const ALWAYS_TRAIN: usize = usize::MAX;
 
 impl Prepared {
     /// Extracts features from `texts` in parallel.
@@ -103,7 +118,7 @@ impl Prepared {
         let chunks: Vec<Result<(Vec<DocTerms>, FeatureNames)>> = texts
             .par_chunks(chunk_size)
             .map(|chunk| {
-                let mut extractor = Extractor::new()?;
+                let mut extractor = Extractor::for_config(config)?;
                 let mut names = FeatureNames::default();
                 let docs = chunk
                     .iter()
@@ -119,10 +134,12 @@ impl Prepared {
             docs.extend(chunk_docs);
             names.merge(chunk_names);
         }
+        let weights = vec![1.0; docs.len()];
         Ok(Prepared {
             docs,
             names,
             positive,
+            weights,
         })
     }
 
@@ -146,7 +163,8 @@ impl Prepared {
             matrix.push_row(&row);
         }
         let targets: Vec<bool> = rows.iter().map(|&i| self.positive[i]).collect();
-        let weights = solver::fit(&matrix, &targets, params)?;
+        let sample_weights: Vec<f64> = rows.iter().map(|&i| self.weights[i]).collect();
+        let weights = solver::fit_weighted(&matrix, &targets, Some(&sample_weights), params)?;
         Ok((vocabulary, weights))
     }
 
@@ -165,7 +183,9 @@ impl Prepared {
             .collect()
     }
 
-    /// Out-of-fold probabilities: each row scored by a model that did not see it.
+    /// Out-of-fold probabilities: each row scored by a model that did not
+    /// see it. Rows whose fold is [`ALWAYS_TRAIN`] are on every training
+    /// side and get no score (NaN).
     ///
     /// # Errors
     /// Configuration or solver errors.
@@ -175,20 +195,96 @@ impl Prepared {
         features: &FeatureConfig,
         params: &FitParams,
     ) -> Result<Vec<f64>> {
-        let k = folds.iter().copied().max().map_or(0, |m| m + 1);
+        let (rows, row_folds): (Vec<usize>, Vec<usize>) = folds
+            .iter()
+            .enumerate()
+            .filter(|&(_, &f)| f != ALWAYS_TRAIN)
+            .unzip();
+        let always: Vec<usize> = (0..folds.len())
+            .filter(|&i| folds[i] == ALWAYS_TRAIN)
+            .collect();
+        let oof = self.cross_validate_rows(&rows, &row_folds, &always, features, params)?;
         let mut scores = vec![f64::NAN; self.docs.len()];
+        for (&i, s) in rows.iter().zip(oof) {
+            scores[i] = s;
+        }
+        Ok(scores)
+    }
+
+    /// Out-of-fold scores of `rows` (in that order), where `rows[j]` is in
+    /// fold `folds[j]` and the `always` rows are on every training side.
+    ///
+    /// # Errors
+    /// Configuration or solver errors.
+    pub fn cross_validate_rows(
+        &self,
+        rows: &[usize],
+        folds: &[usize],
+        always: &[usize],
+        features: &FeatureConfig,
+        params: &FitParams,
+    ) -> Result<Vec<f64>> {
+        let k = folds.iter().copied().max().map_or(0, |m| m + 1);
+        let mut scores = vec![f64::NAN; rows.len()];
         for fold in 0..k {
-            let (test, train): (Vec<usize>, Vec<usize>) =
-                (0..self.docs.len()).partition(|&i| folds[i] == fold);
+            let test: Vec<usize> = (0..rows.len()).filter(|&j| folds[j] == fold).collect();
             if test.is_empty() {
                 continue;
             }
+            let mut train: Vec<usize> = (0..rows.len())
+                .filter(|&j| folds[j] != fold)
+                .map(|j| rows[j])
+                .collect();
+            train.extend_from_slice(always);
+            train.sort_unstable();
+            let test_rows: Vec<usize> = test.iter().map(|&j| rows[j]).collect();
             let (vocabulary, weights) = self.fit(&train, features, params)?;
-            for (i, s) in test.iter().zip(self.score(&test, &vocabulary, &weights)) {
-                scores[*i] = s;
+            for (&j, s) in test
+                .iter()
+                .zip(self.score(&test_rows, &vocabulary, &weights))
+            {
+                scores[j] = s;
             }
         }
         Ok(scores)
+    }
+
+    /// The threshold `rule` picks on out-of-fold scores of `rows`: `k`
+    /// stratified folds over `rows` (grouped by `groups`, indexed like all
+    /// rows), with the `always` rows on every training side.
+    ///
+    /// # Errors
+    /// Configuration or solver errors, or no threshold meets the rule.
+    #[allow(clippy::too_many_arguments)]
+    pub fn choose_threshold(
+        &self,
+        rule: ThresholdRule,
+        rows: &[usize],
+        always: &[usize],
+        groups: Option<&[String]>,
+        k: usize,
+        seed: u64,
+        features: &FeatureConfig,
+        params: &FitParams,
+    ) -> Result<f64> {
+        let truth: Vec<bool> = rows.iter().map(|&i| self.positive[i]).collect();
+        if let ThresholdRule::Fixed(t) = rule {
+            return Ok(t);
+        }
+        let row_groups: Option<Vec<String>> =
+            groups.map(|g| rows.iter().map(|&i| g[i].clone()).collect());
+        let folds = stratified_folds(&truth, k, seed, row_groups.as_deref());
+        let scores = self.cross_validate_rows(rows, &folds, always, features, params)?;
+        let chosen = match rule {
+            ThresholdRule::MaxFpr(f) => metrics::threshold_for_fpr(&truth, &scores, f),
+            ThresholdRule::MinPrecision(p) => metrics::threshold_for_precision(&truth, &scores, p),
+            ThresholdRule::Fixed(t) => Some(t),
+        };
+        chosen.ok_or_else(|| {
+            Error::Training(format!(
+                "no threshold meets {rule:?} on cross-validated scores"
+            ))
+        })
     }
 }
 
@@ -323,6 +419,23 @@ impl TrainOptions {
     /// Label problems (not exactly two classes, positive label missing),
     /// invalid settings, or solver failure.
     pub fn train(&self, data: &LabeledData) -> Result<TrainOutcome> {
+        self.train_with(data, None)
+    }
+
+    /// Trains a model on `data` plus `also_train`: the latter's rows are on
+    /// the training side of every split (held-out report, threshold folds)
+    /// and weigh [`TrainOptions::also_train_weight`] each. Folds and the
+    /// held-out split run over `data` alone, grouped by `data.groups` when
+    /// present, so a threshold chosen by a rule is chosen on `data`'s rows.
+    ///
+    /// # Errors
+    /// Label problems (not exactly two classes, positive label missing),
+    /// invalid settings, or solver failure.
+    pub fn train_with(
+        &self,
+        data: &LabeledData,
+        also_train: Option<&LabeledData>,
+    ) -> Result<TrainOutcome> {
         self.features.validate()?;
         if !(0.0..1.0).contains(&self.holdout_fraction) {
             return Err(Error::Config(format!(
@@ -330,21 +443,39 @@ impl TrainOptions {
                 self.holdout_fraction
             )));
         }
+        if !(self.also_train_weight.is_finite() && self.also_train_weight > 0.0) {
+            return Err(Error::Config(format!(
+                "the weight of also-train rows must be > 0, got {}",
+                self.also_train_weight
+            )));
+        }
+        if let ThresholdRule::Fixed(t) = self.threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(Error::Config(format!(
+                "threshold must be in [0, 1], got {t}"
+            )));
+        }
         let negative = data.check_two_classes(&self.positive_label)?;
-        let positive: Vec<bool> = data
-            .labels
-            .iter()
-            .map(|l| *l == self.positive_label)
-            .collect();
-        let prepared = Prepared::new(&data.texts, positive, &self.features)?;
-        let all_rows: Vec<usize> = (0..data.texts.len()).collect();
+        if let Some(also) = also_train {
+            also.check_labels_within(&self.positive_label, &negative)?;
+        }
+        let n_data = data.texts.len();
+        let (prepared, all) = self.prepare(data, also_train)?;
+        let data_rows: Vec<usize> = (0..n_data).collect();
+        let always: Vec<usize> = (n_data..prepared.docs.len()).collect();
 
         let held_out = if self.holdout_fraction > 0.0 {
-            let (train, test) =
-                stratified_split(&prepared.positive, self.holdout_fraction, self.seed);
+            let (train, test) = stratified_split(
+                &prepared.positive[..n_data],
+                self.holdout_fraction,
+                self.seed,
+            );
             if test.is_empty() || train.is_empty() {
                 None
             } else {
+                let mut train = train;
+                train.extend_from_slice(&always);
                 let (vocabulary, weights) = prepared.fit(&train, &self.features, &self.fit)?;
                 let scores = prepared.score(&test, &vocabulary, &weights);
                 let truth: Vec<bool> = test.iter().map(|&i| prepared.positive[i]).collect();
@@ -354,48 +485,47 @@ impl TrainOptions {
             None
         };
 
-        let (threshold, threshold_rule) = match self.threshold {
-            ThresholdRule::Fixed(t) => {
-                if !(0.0..=1.0).contains(&t) {
-                    return Err(Error::Config(format!(
-                        "threshold must be in [0, 1], got {t}"
-                    )));
-                }
-                (t, format!("fixed at {t}"))
-            }
-            rule => {
-                let folds =
-                    stratified_folds(&prepared.positive, self.threshold_folds, self.seed, None);
-                let scores = prepared.cross_validate(&folds, &self.features, &self.fit)?;
-                let chosen = match rule {
-                    ThresholdRule::MaxFpr(f) => {
-                        metrics::threshold_for_fpr(&prepared.positive, &scores, f)
-                    }
-                    ThresholdRule::MinPrecision(p) => {
-                        metrics::threshold_for_precision(&prepared.positive, &scores, p)
-                    }
-                    ThresholdRule::Fixed(_) => unreachable!("handled above"),
-                };
-                let t = chosen.ok_or_else(|| {
-                    Error::Training(format!(
-                        "no threshold meets {rule:?} on cross-validated scores"
-                    ))
-                })?;
-                (
-                    t,
-                    format!(
-                        "{rule:?} on {}-fold cross-validation (seed {})",
-                        self.threshold_folds, self.seed
-                    ),
-                )
-            }
+        let threshold = prepared.choose_threshold(
+            self.threshold,
+            &data_rows,
+            &always,
+            data.groups.as_deref(),
+            self.threshold_folds,
+            self.seed,
+            &self.features,
+            &self.fit,
+        )?;
+        let threshold_rule = match self.threshold {
+            ThresholdRule::Fixed(t) => format!("fixed at {t}"),
+            rule => format!(
+                "{rule:?} on {}-fold cross-validation{} (seed {})",
+                self.threshold_folds,
+                if data.groups.is_some() {
+                    ", grouped"
+                } else {
+                    ""
+                },
+                self.seed
+            ),
         };
 
+        let all_rows: Vec<usize> = (0..prepared.docs.len()).collect();
         let (vocabulary, weights) = prepared.fit(&all_rows, &self.features, &self.fit)?;
-        let label_counts = data.label_counts();
+        let label_counts = all.label_counts();
         let held_out_summary = held_out
             .as_ref()
             .map(|(truth, scores)| Summary::compute(truth, scores, threshold));
+        let mut files = Vec::new();
+        if also_train.is_some() || data.files.len() > 1 {
+            for (part, role, weight) in [(Some(data), "data", 1.0)].into_iter().chain([(
+                also_train,
+                "also-train",
+                self.also_train_weight,
+            )]) {
+                let Some(part) = part else { continue };
+                files.extend(file_summaries(part, role, weight));
+            }
+        }
         let header = ModelHeader {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             labels: Labels {
@@ -409,9 +539,9 @@ impl TrainOptions {
             fit: self.fit.clone(),
             n_features: vocabulary.len(),
             training: TrainingInfo {
-                rows: data.texts.len(),
+                rows: all.texts.len(),
                 rows_per_label: label_counts.clone(),
-                data_sha256: data_hash(&data.texts, &data.labels),
+                data_sha256: data_hash(&all.texts, &all.labels),
                 seed: self.seed,
                 date: training_date(),
                 iterations: weights.iterations,
@@ -427,6 +557,7 @@ impl TrainOptions {
                     roc_auc: s.roc_auc,
                     confusion: s.confusion.matrix(),
                 }),
+                files,
             },
         };
         let model = Model::new(header, vocabulary, weights.weights, weights.intercept)
@@ -437,6 +568,62 @@ impl TrainOptions {
             label_counts,
         })
     }
+
+    /// Extracts features of `data` followed by `also_train`, with the loss
+    /// weights set; returns them with the two data sets joined.
+    ///
+    /// # Errors
+    /// Tokenizer failure.
+    pub fn prepare(
+        &self,
+        data: &LabeledData,
+        also_train: Option<&LabeledData>,
+    ) -> Result<(Prepared, LabeledData)> {
+        let mut all = data.clone();
+        if let Some(also) = also_train {
+            all.append(also.clone());
+        }
+        let positive: Vec<bool> = all
+            .labels
+            .iter()
+            .map(|l| *l == self.positive_label)
+            .collect();
+        let mut prepared = Prepared::new(&all.texts, positive, &self.features)?;
+        for w in &mut prepared.weights[data.texts.len()..] {
+            *w = self.also_train_weight;
+        }
+        Ok((prepared, all))
+    }
+}
+
+/// One [`TrainingFile`] per file of `part`.
+fn file_summaries(part: &LabeledData, role: &str, weight: f64) -> Vec<TrainingFile> {
+    let n_files = part.files.len().max(1);
+    (0..n_files)
+        .map(|f| {
+            let rows: Vec<usize> = (0..part.texts.len())
+                .filter(|&i| part.file_of_row.get(i).copied().unwrap_or(0) == f)
+                .collect();
+            let texts: Vec<String> = rows.iter().map(|&i| part.texts[i].clone()).collect();
+            let labels: Vec<String> = rows.iter().map(|&i| part.labels[i].clone()).collect();
+            let mut rows_per_label = BTreeMap::new();
+            for l in &labels {
+                *rows_per_label.entry(l.clone()).or_insert(0) += 1;
+            }
+            TrainingFile {
+                path: part
+                    .files
+                    .get(f)
+                    .unwrap_or(&part.path)
+                    .display()
+                    .to_string(),
+                role: role.to_owned(),
+                weight,
+                rows_per_label,
+                sha256: data_hash(&texts, &labels),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -467,10 +467,18 @@ fn many_rows_in_parallel_keep_their_order() {
     }
 }
 
-/// The committed default model is what `train` makes from `data/messages.csv`.
+/// The committed default model is what `train` makes from `real_ja` plus
+/// `data/messages.csv` with the command in the README.
 #[test]
 fn retraining_reproduces_the_committed_default_model() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let real = "../shared/data/real_ja/messages.csv";
+    if !root.join(real).exists() {
+        eprintln!(
+            "skipped: {real} is not here; the default model is trained on it (see README, Reproducible)"
+        );
+        return;
+    }
     let committed = jscam::Model::load(&root.join("models/default.jscam")).unwrap();
     let date = &committed.header().training.date;
     let days = days_from_civil(date);
@@ -478,7 +486,14 @@ fn retraining_reproduces_the_committed_default_model() {
     let out = dir.path().join("default.jscam");
     let output = run(
         bin("train")
-            .arg(root.join("data/messages.csv"))
+            .current_dir(root)
+            .arg(real)
+            .args([
+                "--group-column",
+                "source",
+                "--also-train",
+                "data/messages.csv",
+            ])
             .arg("-o")
             .arg(&out)
             .arg("--quiet")
@@ -490,7 +505,31 @@ fn retraining_reproduces_the_committed_default_model() {
     let committed_bytes = std::fs::read(root.join("models/default.jscam")).unwrap();
     assert!(
         fresh == committed_bytes,
-        "models/default.jscam is stale: retrain with `SOURCE_DATE_EPOCH=... train data/messages.csv -o models/default.jscam` (see models/README.md)"
+        "models/default.jscam is stale: retrain it with the command in the README (Reproducible)"
+    );
+}
+
+/// `inspect` names the files the default model was trained on, with hashes.
+#[test]
+fn default_model_names_its_training_files() {
+    let output = run(bin("inspect").arg("--json"), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let files = value["header"]["training"]["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        ["../shared/data/real_ja/messages.csv", "data/messages.csv"]
+    );
+    assert_eq!(files[1]["role"], "also-train");
+    for f in files {
+        assert_eq!(f["sha256"].as_str().unwrap().len(), 64, "{f}");
+    }
+    let text = stdout(&run(&mut bin("inspect"), None));
+    assert!(
+        text.contains("real_ja/messages.csv (data, weight 1;")
+            && text.contains("data/messages.csv (also-train, weight 0.25;"),
+        "{text}"
     );
 }
 
@@ -576,4 +615,176 @@ fn evaluate_cv_writes_a_report_with_plots() {
     }
     let fold_rows = std::fs::read_to_string(&folds).unwrap();
     assert_eq!(fold_rows.lines().count(), 25, "header + one fold per row");
+}
+
+#[test]
+fn train_on_several_files_records_each_file_and_its_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("two.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("--also-train")
+            .arg(fixture("tiny_extra.csv"))
+            .args(["--also-train-weight", "0.5", "--threshold", "0.5"])
+            .arg("-o")
+            .arg(&model)
+            .args(["--holdout", "0.25", "--quiet"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("tiny.csv: 24 rows") && err.contains("tiny_extra.csv: 4 rows"),
+        "{err}"
+    );
+    let output = run(bin("inspect").arg(&model).arg("--json"), None);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let training = &value["header"]["training"];
+    assert_eq!(training["rows"], 28);
+    let files = training["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[0]["path"].as_str().unwrap().ends_with("tiny.csv"));
+    assert_eq!(files[0]["role"], "data");
+    assert_eq!(files[1]["role"], "also-train");
+    assert_eq!(files[1]["weight"], 0.5);
+    assert_eq!(files[1]["rows_per_label"]["scam"], 2);
+    assert_eq!(files[1]["sha256"].as_str().unwrap().len(), 64);
+    let text = stdout(&run(bin("inspect").arg(&model), None));
+    assert!(
+        text.contains("tiny_extra.csv (also-train, weight 0.5"),
+        "{text}"
+    );
+}
+
+#[test]
+fn evaluate_cv_scores_only_the_main_rows_and_fits_thresholds_inside_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let folds = dir.path().join("folds.csv");
+    let output = run(
+        bin("evaluate")
+            .args([
+                "cv",
+                "--k",
+                "3",
+                "--max-fpr",
+                "0.25",
+                "--threshold-folds",
+                "3",
+            ])
+            .arg(fixture("tiny.csv"))
+            .arg("--also-train")
+            .arg(fixture("tiny_extra.csv"))
+            .arg("--folds-out")
+            .arg(&folds)
+            .arg("--json"),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["summary"]["rows"], 24, "only tiny.csv is evaluated");
+    let thresholds = value["fold_thresholds"].as_array().unwrap();
+    assert_eq!(thresholds.len(), 3);
+    assert!(
+        thresholds
+            .iter()
+            .all(|t| (0.0..=1.0).contains(&t.as_f64().unwrap())),
+        "{thresholds:?}"
+    );
+    let protocol = value["protocol"].as_str().unwrap();
+    assert!(
+        protocol.contains("tiny_extra.csv") && protocol.contains("inner cross-validation"),
+        "{protocol}"
+    );
+    assert_eq!(std::fs::read_to_string(&folds).unwrap().lines().count(), 25);
+    // Two main files are reported per file.
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "2", "--threshold", "0.5"])
+            .arg(fixture("tiny.csv"))
+            .arg(fixture("tiny_extra.csv")),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("per file:") && text.contains("tiny_extra.csv  4"),
+        "{text}"
+    );
+}
+
+#[test]
+fn whole_input_is_one_message() {
+    let mail = "保護者の皆様\n明日は臨時休校です。\n詳細は学校のお知らせをご覧ください。\n";
+    let output = run(
+        bin("predict").args(["--input-format", "whole", "--quiet"]),
+        Some(mail.as_bytes()),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(rows.len(), 2, "header and one row: {rows:?}");
+    assert_eq!(rows[0][0], "text");
+    assert_eq!(rows[1][0], mail.trim_end());
+    let lines = run(bin("predict").arg("--quiet"), Some(mail.as_bytes()));
+    assert_eq!(
+        csv_rows(&stdout(&lines)).len(),
+        4,
+        "lines mode: one row per line"
+    );
+}
+
+#[test]
+fn extra_link_facts_are_stored_in_the_model_and_bad_lines_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("links.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("--links")
+            .arg(fixture("links_extra.txt"))
+            .arg("-o")
+            .arg(&model)
+            .args(["--holdout", "0", "--threshold", "0.5", "--quiet"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(bin("inspect").arg(&model).arg("--json"), None);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        value["header"]["features"]["extra_links"],
+        serde_json::json!(["official example-shinkin.co.jp", "brand shinkin"])
+    );
+    // The model's normalizer knows the extra fact; the shipped facts do not.
+    let normalizer_with = jscam::normalize::Normalizer::with_links(
+        jscam::links::LinkFacts::with_extra(&["official example-shinkin.co.jp".to_owned()])
+            .unwrap(),
+    );
+    let with = normalizer_with.normalize("https://www.example-shinkin.co.jp/info");
+    assert!(with.entities().any(|e| e == "url:official"));
+    let without =
+        jscam::normalize::Normalizer::new().normalize("https://www.example-shinkin.co.jp/info");
+    assert!(!without.entities().any(|e| e == "url:official"));
+    let loaded = jscam::Model::load(&model).unwrap();
+    let mut extractor =
+        jscam::features::Extractor::for_config(loaded.vocabulary().config()).unwrap();
+    let mut names = Vec::new();
+    extractor
+        .for_each_feature(
+            "https://www.example-shinkin.co.jp/info",
+            loaded.vocabulary().config(),
+            |_, name| names.push(name.to_owned()),
+        )
+        .unwrap();
+    assert!(names.iter().any(|n| n == "url:official"), "{names:?}");
+    let bad = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("--links")
+            .arg(fixture("links_bad.txt"))
+            .arg("-o")
+            .arg(dir.path().join("bad.jscam")),
+        None,
+    );
+    assert_error(&bad, 2, &["links_bad.txt:2", "no dot"]);
+    assert!(!dir.path().join("bad.jscam").exists());
 }

@@ -102,3 +102,87 @@ fn no_duplicates_after_normalization() {
         }
     }
 }
+
+/// The corpus key used to compare messages: NFKC, letters and digits only
+/// (no spaces, punctuation or symbols).
+fn comparison_key(text: &str) -> Vec<char> {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn trigrams(key: &[char]) -> HashSet<[char; 3]> {
+    key.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
+/// No corpus message copies or closely paraphrases a shared real message:
+/// for every corpus row of 12 or more characters (after NFKC, without
+/// spaces and punctuation), character-trigram Jaccard with every row of
+/// `real_ja` and `spamhunter_ja` is at most 0.35, and at most 60% of its
+/// trigrams lie inside any one of them.
+#[test]
+fn no_corpus_row_is_close_to_a_shared_real_message() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let mut real: Vec<(String, HashSet<[char; 3]>)> = Vec::new();
+    for set in ["real_ja", "spamhunter_ja"] {
+        let path = shared.join(set).join("messages.csv");
+        let Ok(mut reader) = csv::Reader::from_path(&path) else {
+            eprintln!(
+                "skipped: {} is not here (the check needs ../shared/data)",
+                path.display()
+            );
+            return;
+        };
+        let text_index = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "text")
+            .expect("a text column");
+        for record in reader.records() {
+            let text = record.unwrap()[text_index].to_owned();
+            let grams = trigrams(&comparison_key(&text));
+            if !grams.is_empty() {
+                real.push((format!("{set}: {text}"), grams));
+            }
+        }
+    }
+    // Index real rows by trigram so that each corpus row meets only the
+    // real rows it shares something with.
+    let mut index: std::collections::HashMap<[char; 3], Vec<usize>> = Default::default();
+    for (i, (_, grams)) in real.iter().enumerate() {
+        for g in grams {
+            index.entry(*g).or_default().push(i);
+        }
+    }
+    let mut too_close = Vec::new();
+    for row in corpus() {
+        let key = comparison_key(&row.text);
+        if key.len() < 12 {
+            continue;
+        }
+        let grams = trigrams(&key);
+        let mut shared_counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for g in &grams {
+            for &i in index.get(g).map_or(&[][..], Vec::as_slice) {
+                *shared_counts.entry(i).or_default() += 1;
+            }
+        }
+        for (i, common) in shared_counts {
+            let jaccard = common as f64 / (grams.len() + real[i].1.len() - common) as f64;
+            let contained = common as f64 / grams.len() as f64;
+            if jaccard > 0.35 || contained > 0.6 {
+                too_close.push(format!(
+                    "{} (Jaccard {jaccard:.2}, contained {contained:.2}) ~ {}",
+                    row.id, real[i].0
+                ));
+                break;
+            }
+        }
+    }
+    assert!(
+        too_close.is_empty(),
+        "want 0 corpus rows close to a shared real message, got {}:\n{}",
+        too_close.len(),
+        too_close.join("\n")
+    );
+}

@@ -8,7 +8,7 @@ use jscam::features::{Extractor, FeatureConfig, SparseRow};
 use jscam::io::{LabeledCsvOptions, LabeledData, read_labeled_csv};
 use jscam::metrics::Summary;
 use jscam::normalize::{MAX_MESSAGE_BYTES, Normalizer};
-use jscam::trainer::TrainOptions;
+use jscam::trainer::{ThresholdRule, TrainOptions};
 use jscam::{Model, format};
 use proptest::prelude::*;
 
@@ -191,7 +191,13 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
         ..Default::default()
     };
     let data = read_labeled_csv(&root().join("data/messages.csv"), &options).unwrap();
-    let (scores, _) = cross_validate(&data, &TrainOptions::default(), 5, 0, true).unwrap();
+    let options = TrainOptions {
+        threshold: ThresholdRule::Fixed(0.5),
+        ..TrainOptions::default()
+    };
+    let scores = cross_validate(&data, None, &options, 5, true)
+        .unwrap()
+        .scores;
     let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(s.f1 >= 0.93, "grouped CV F1: want >= 0.93, got {:.4}", s.f1);
@@ -210,7 +216,13 @@ fn accuracy_floor_on_uci_sms_spam_collection() {
         return;
     };
     let data = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
-    let (scores, _) = cross_validate(&data, &TrainOptions::default(), 5, 0, false).unwrap();
+    let options = TrainOptions {
+        threshold: ThresholdRule::Fixed(0.5),
+        ..TrainOptions::default()
+    };
+    let scores = cross_validate(&data, None, &options, 5, false)
+        .unwrap()
+        .scores;
     let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(

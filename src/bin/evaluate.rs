@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jscam::evaluate::{Evaluation, cross_validate, score_with_model};
-use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csv};
+use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csv, read_labeled_csvs};
 use jscam::{Model, cli, report};
 
 /// Measure how well a model separates the two labels.
@@ -39,10 +39,12 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Mode {
-    /// k-fold stratified cross-validation on one labeled CSV.
+    /// k-fold stratified cross-validation over the rows of one or more
+    /// labeled CSVs (with --also-train rows on every training side).
     Cv {
-        /// Labeled CSV.
-        data: PathBuf,
+        /// Labeled CSV files whose rows are cross-validated.
+        #[arg(required = true)]
+        data: Vec<PathBuf>,
         /// Number of folds.
         #[arg(long, default_value_t = 5)]
         k: usize,
@@ -67,10 +69,11 @@ enum Mode {
         #[command(flatten)]
         model: cli::ModelArgs,
     },
-    /// Test an existing model (default: the embedded one) on a labeled CSV.
+    /// Test an existing model (default: the embedded one) on labeled CSVs.
     Model {
-        /// Labeled test CSV.
-        test: PathBuf,
+        /// Labeled test CSV files.
+        #[arg(required = true)]
+        test: Vec<PathBuf>,
         /// Model file (default: the embedded model).
         #[arg(short, long)]
         model: Option<PathBuf>,
@@ -98,37 +101,52 @@ fn run(args: Args) -> anyhow::Result<()> {
             model,
         } => {
             let options = model.to_options()?;
-            if model.max_fpr.is_some() || model.min_precision.is_some() {
-                anyhow::bail!(jscam::Error::Config(
-                    "--max-fpr and --min-precision choose a threshold in `train`; `evaluate cv` reports at a fixed --threshold".into()
-                ));
-            }
             if *k < 2 {
                 anyhow::bail!(jscam::Error::Config(format!(
                     "--k must be at least 2, got {k}"
                 )));
             }
             read.group_column = group_column.clone();
-            let data = read_labeled_csv(data, &read).context("reading the data")?;
-            let (scores, folds) =
-                cross_validate(&data, &options, *k, options.seed, group_column.is_some())
-                    .context("cross-validating")?;
+            let data = read_labeled_csvs(data, &read).context("reading the data")?;
+            let also = model
+                .read_also_train(&read)
+                .context("reading the --also-train data")?;
+            let cv = cross_validate(&data, also.as_ref(), &options, *k, group_column.is_some())
+                .context("cross-validating")?;
             if let Some(path) = folds_out {
-                write_column(path, "fold", folds.iter().map(ToString::to_string))?;
+                write_column(path, "fold", cv.folds.iter().map(ToString::to_string))?;
             }
             if let Some(path) = scores_out {
-                write_column(path, "score", scores.iter().map(|s| format!("{s:.9}")))?;
+                write_column(path, "score", cv.scores.iter().map(|s| format!("{s:.9}")))?;
             }
             let protocol = format!(
-                "{k}-fold stratified{} cross-validation of {} (seed {}), pooled out-of-fold scores",
+                "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
                 group_column
                     .as_ref()
                     .map_or(String::new(), |g| format!(", grouped by `{g}`")),
-                data.path.display(),
-                options.seed
+                data.files_display(),
+                also.as_ref().map_or(String::new(), |a| format!(
+                    ", with {} (weight {}) on every training side",
+                    a.files_display(),
+                    options.also_train_weight
+                )),
+                options.seed,
+                match options.threshold {
+                    jscam::trainer::ThresholdRule::Fixed(t) => format!("threshold fixed at {t}"),
+                    rule => format!(
+                        "threshold by {rule:?} on {}-fold inner cross-validation of each fold's training side",
+                        options.threshold_folds
+                    ),
+                }
             );
-            let threshold = options_threshold(&options);
-            Evaluation::new(&data, &options.positive_label, scores, threshold, protocol)
+            Evaluation::with_fold_thresholds(
+                &data,
+                &options.positive_label,
+                cv.scores,
+                &cv.folds,
+                cv.thresholds,
+                protocol,
+            )
         }
         Mode::TrainTest { train, test, model } => {
             let options = jscam::trainer::TrainOptions {
@@ -137,7 +155,13 @@ fn run(args: Args) -> anyhow::Result<()> {
             };
             let train_data = read_labeled_csv(train, &read).context("reading the training data")?;
             let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
-            let fitted = options.train(&train_data).context("training")?.model;
+            let also = model
+                .read_also_train(&read)
+                .context("reading the --also-train data")?;
+            let fitted = options
+                .train_with(&train_data, also.as_ref())
+                .context("training")?
+                .model;
             test_data.check_labels_within(fitted.positive_label(), fitted.negative_label())?;
             let scores = score_with_model(&fitted, &test_data)?;
             let protocol = format!(
@@ -166,7 +190,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 }
                 None => Model::embedded_default()?,
             };
-            let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
+            let test_data = read_labeled_csvs(test, &read).context("reading the test data")?;
             test_data.check_labels_within(model.positive_label(), model.negative_label())?;
             let scores = score_with_model(model, &test_data)?;
             let threshold = threshold.unwrap_or(model.threshold());
@@ -174,7 +198,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             let protocol = format!(
                 "model {} tested on {}",
                 model_name(model),
-                test_data.path.display()
+                test_data.files_display()
             );
             Evaluation::new(
                 &test_data,
@@ -198,13 +222,6 @@ fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("evaluate: wrote {}", path.display());
     }
     Ok(())
-}
-
-fn options_threshold(options: &jscam::trainer::TrainOptions) -> f64 {
-    match options.threshold {
-        jscam::trainer::ThresholdRule::Fixed(t) => t,
-        _ => 0.5,
-    }
 }
 
 fn model_name(model: &Model) -> String {

@@ -105,6 +105,22 @@ fn run(args: Args) -> anyhow::Result<()> {
         counts.join(", "),
         t.data_sha256
     )?;
+    for f in &t.files {
+        let counts: Vec<String> = f
+            .rows_per_label
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "  file:           {} ({}, weight {}; {}), sha256 {}",
+            f.path,
+            f.role,
+            f.weight,
+            counts.join(", "),
+            f.sha256
+        )?;
+    }
     writeln!(out, "seed, date:       {}, {}", t.seed, t.date)?;
     match &t.held_out {
         Some(h) => writeln!(

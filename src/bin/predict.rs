@@ -21,6 +21,8 @@ enum InputArg {
     Tsv,
     /// One message per line.
     Lines,
+    /// The whole input is one message (a multi-line mail, say).
+    Whole,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -92,6 +94,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         InputArg::Csv => InputFormat::Csv,
         InputArg::Tsv => InputFormat::Tsv,
         InputArg::Lines => InputFormat::Lines,
+        InputArg::Whole => InputFormat::Whole,
         InputArg::Auto => match args
             .input
             .as_ref()

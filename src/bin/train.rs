@@ -6,15 +6,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use jscam::cli;
-use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csv};
+use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csvs};
 use jscam::trainer::TrainOptions;
 
-/// Train a scam classifier from a labeled CSV file and write a model file.
+/// Train a scam classifier from labeled CSV files and write a model file.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Labeled CSV with a header (UTF-8 by default).
-    input: PathBuf,
+    /// Labeled CSV files with a header (UTF-8 by default); columns are matched by name.
+    #[arg(required = true)]
+    input: Vec<PathBuf>,
     /// Where to write the model (written atomically).
     #[arg(short = 'o', long)]
     model_out: PathBuf,
@@ -27,6 +28,10 @@ struct Args {
     /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
     #[arg(long, default_value = "utf-8")]
     encoding: Encoding,
+    /// Keep rows sharing this column's value together in the held-out
+    /// report's and the threshold's folds (e.g. `source`).
+    #[arg(long)]
+    group_column: Option<String>,
     /// Share of rows held out for the printed report (0 to skip).
     #[arg(long, default_value_t = 0.2)]
     holdout: f64,
@@ -45,16 +50,33 @@ fn run(args: Args) -> anyhow::Result<()> {
     let read_options = LabeledCsvOptions {
         text_column: args.text_column,
         label_column: args.label_column,
+        group_column: args.group_column,
         encoding: args.encoding,
         ..Default::default()
     };
     let spinner = cli::spinner(args.quiet, "reading");
-    let data = read_labeled_csv(&args.input, &read_options).context("reading the training data")?;
-    let counts = data.label_counts();
-    let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
-    spinner.suspend(|| eprintln!("train: {} rows ({})", data.texts.len(), listing.join(", ")));
+    let data =
+        read_labeled_csvs(&args.input, &read_options).context("reading the training data")?;
+    let also = args
+        .model
+        .read_also_train(&read_options)
+        .context("reading the --also-train data")?;
+    for part in std::iter::once(&data).chain(also.as_ref()) {
+        let counts = part.label_counts();
+        let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+        spinner.suspend(|| {
+            eprintln!(
+                "train: {}: {} rows ({})",
+                part.files_display(),
+                part.texts.len(),
+                listing.join(", ")
+            )
+        });
+    }
     spinner.set_message("training");
-    let outcome = options.train(&data).context("training")?;
+    let outcome = options
+        .train_with(&data, also.as_ref())
+        .context("training")?;
     spinner.finish_and_clear();
     let model = &outcome.model;
     if let Some(s) = &outcome.held_out {
