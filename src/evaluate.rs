@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 use crate::io::LabeledData;
 use crate::metrics::{self, CurvePoint, ReliabilityBin, Summary};
 use crate::model::Model;
@@ -241,10 +241,44 @@ pub fn cross_validate(
     } else {
         None
     };
+    data.check_has_text()?;
     let folds = stratified_folds(&positive, k, seed, groups);
+    check_folds(data, &positive, &folds)?;
     let prepared = Prepared::new(&data.texts, positive, &options.features)?;
     let scores = prepared.cross_validate(&folds, &options.features, &options.fit)?;
     Ok((scores, folds))
+}
+
+/// Checks that every fold leaves training rows of both labels (grouped
+/// folds may not: one group, or all of one label in one group).
+fn check_folds(data: &LabeledData, positive: &[bool], folds: &[usize]) -> Result<()> {
+    let k = folds.iter().copied().max().map_or(0, |m| m + 1);
+    for fold in 0..k {
+        let mut seen = [false; 2];
+        for (&f, &p) in folds.iter().zip(positive) {
+            if f != fold {
+                seen[usize::from(p)] = true;
+            }
+        }
+        if seen != [true, true] {
+            let groups = data
+                .groups
+                .as_ref()
+                .map(|g| g.iter().collect::<std::collections::BTreeSet<_>>().len());
+            let reason = match groups {
+                Some(1) => "every row has the same group value: grouped cross-validation needs at least 2 groups".to_owned(),
+                Some(n) => format!(
+                    "the {n} groups cannot be split into folds that each leave training rows of both labels; use fewer folds (--k) or more groups"
+                ),
+                None => "a fold leaves training rows of only one label; use fewer folds (--k)".to_owned(),
+            };
+            return Err(Error::Input {
+                at: Location::new(&data.path, None),
+                reason,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Scores every row of `data` with `model`, in parallel.

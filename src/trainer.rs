@@ -331,6 +331,7 @@ impl TrainOptions {
             )));
         }
         let negative = data.check_two_classes(&self.positive_label)?;
+        data.check_has_text()?;
         let positive: Vec<bool> = data
             .labels
             .iter()
