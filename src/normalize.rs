@@ -230,10 +230,17 @@ fn patterns() -> &'static Patterns {
     PATTERNS.get_or_init(|| {
         // One pass finds every kind of entity; the alternatives are tried in
         // order at each position, so a URL wins over the digits inside it.
+        //
+        // An alternative that can run on without matching (an e-mail local
+        // part waiting for its `@`, domain labels waiting for a TLD) is
+        // bounded, to the limits of real addresses (64-byte local parts,
+        // 63-byte labels, at most 10 labels): unbounded, every restart of
+        // the search scanned to the end of the text, and a 64 KiB message
+        // of `1.` repeated took seconds (quadratic time).
         let entity = Regex::new(concat!(
             r"(?P<url>h(?:tt|xx)ps?://[a-z0-9.\-_*〇○●×]+(?::\d+)?(?:[/?#][\x21-\x7e]*)?)",
-            r"|(?P<email>[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+)",
-            r"|(?P<bare>(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}(?:[/?#][\x21-\x7e]*)?)",
+            r"|(?P<email>[a-z0-9._%+\-]{1,64}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+)",
+            r"|(?P<bare>(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,63}(?:[/?#][\x21-\x7e]*)?)",
             r"|(?P<maskedphone>(?:\+81|0\d{0,4}|x{2,5})[\-‐−ー](?:x{2,4}|\d{2,4})[\-‐−ー](?:x{3,4}))",
             // Spaces separate digit groups only in phone shapes, so that a
             // number followed by another ("0120-123-456 24時間") stays two.
