@@ -118,7 +118,7 @@ struct Outcome {
 }
 
 enum Source {
-    Csv(CsvRows, usize),
+    Csv(Box<CsvRows>, usize),
     Lines(LineRows),
 }
 
@@ -161,7 +161,7 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
             let rows = CsvRows::open(options.input.as_deref(), options.encoding, delimiter)?;
             let text = rows.column(&options.text_column)?;
             let headers = rows.headers().to_vec();
-            (Source::Csv(rows, text), headers)
+            (Source::Csv(Box::new(rows), text), headers)
         }
         InputFormat::Lines => (
             Source::Lines(LineRows::open(options.input.as_deref(), options.encoding)?),
