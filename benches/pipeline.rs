@@ -91,6 +91,15 @@ fn pathological(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| scorer.score(&text).expect("score").probability)
         });
+        // The normalization alone (where the entity regex runs).
+        let normalizer = Normalizer::new();
+        let mut normalized = Normalized::new();
+        group.bench_function(format!("{name}/normalize"), |b| {
+            b.iter(|| {
+                normalizer.normalize_into(&text, &mut normalized);
+                normalized.text.len()
+            })
+        });
     }
     group.finish();
 }
