@@ -71,9 +71,42 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
+/// Hostile 64 KiB messages that once made the entity regex quadratic
+/// (issue 10: 1.9 s for `1.` repeated). Target: a median of at most 20 ms
+/// each for the whole score (normalize, tokenize, features, dot product).
+/// `tests/robustness.rs` checks what these give, untimed.
+fn pathological(c: &mut Criterion) {
+    let model = Model::embedded_default().expect("embedded model");
+    let mut scorer = model.scorer().expect("scorer");
+    let mut group = c.benchmark_group("pathological_64k");
+    for (name, unit) in [
+        ("one_dot", "1."),
+        ("a_at", "a@"),
+        ("a_dot", "a."),
+        ("digit_hyphen", "1-"),
+        ("digit_groups", "12 34 "),
+        ("digit_comma", "1,"),
+    ] {
+        let text = unit.repeat(64 * 1024 / unit.len());
+        group.bench_function(name, |b| {
+            b.iter(|| scorer.score(&text).expect("score").probability)
+        });
+        // The normalization alone (where the entity regex runs).
+        let normalizer = Normalizer::new();
+        let mut normalized = Normalized::new();
+        group.bench_function(format!("{name}/normalize"), |b| {
+            b.iter(|| {
+                normalizer.normalize_into(&text, &mut normalized);
+                normalized.text.len()
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
-    targets = stages
+    targets = stages, pathological
 }
 criterion_main!(benches);

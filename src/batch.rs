@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Location, Result};
 use crate::io::{CsvRows, Encoding, LineRows, Row, read_whole};
 use crate::model::{Contribution, Model, Scorer};
+use crate::normalize::MAX_MESSAGE_BYTES;
 
 /// How input rows are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,9 @@ pub struct BatchOptions {
     pub strict: bool,
     /// Rows per parallel chunk.
     pub chunk_rows: usize,
+    /// Bytes of input text per parallel chunk: a chunk ends at whichever
+    /// bound comes first, so memory stays flat for long rows too.
+    pub chunk_bytes: usize,
 }
 
 impl Default for BatchOptions {
@@ -78,6 +82,7 @@ impl Default for BatchOptions {
             explain: 0,
             strict: false,
             chunk_rows: 4096,
+            chunk_bytes: 8 << 20,
         }
     }
 }
@@ -95,12 +100,15 @@ pub struct BatchSummary {
     pub positive: u64,
     /// Rows labeled unsure.
     pub unsure: u64,
+    /// Blank lines of CSV/TSV input (output rows without a score).
+    pub blank: u64,
 }
 
 struct Pending {
     fields: Vec<String>,
     text_index: usize,
     problem: Option<String>,
+    blank: bool,
 }
 
 struct Outcome {
@@ -112,7 +120,7 @@ struct Outcome {
 }
 
 enum Source {
-    Csv(CsvRows, usize),
+    Csv(Box<CsvRows>, usize),
     Lines(LineRows),
     /// The one message, until it has been taken.
     Whole(Option<String>),
@@ -157,7 +165,7 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
             let rows = CsvRows::open(options.input.as_deref(), options.encoding, delimiter)?;
             let text = rows.column(&options.text_column)?;
             let headers = rows.headers().to_vec();
-            (Source::Csv(rows, text), headers)
+            (Source::Csv(Box::new(rows), text), headers)
         }
         InputFormat::Lines => (
             Source::Lines(LineRows::open(options.input.as_deref(), options.encoding)?),
@@ -172,22 +180,21 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         ),
     };
     let output_path = PathBuf::from("<stdout>");
-    let name = |base: &str| {
-        if input_headers.iter().any(|h| h == base) {
-            format!("predicted_{base}")
-        } else {
-            base.to_owned()
-        }
-    };
+    // Each added column takes the first free name: `label`, else
+    // `predicted_label`, else `predicted_label_2`, …
     let mut columns = input_headers.clone();
-    columns.extend([
-        name("label"),
-        name("probability"),
-        name("note"),
-        name("error"),
-    ]);
-    if options.explain > 0 {
-        columns.push(name("explanation"));
+    let added: &[&str] = if options.explain > 0 {
+        &["label", "probability", "note", "error", "explanation"]
+    } else {
+        &["label", "probability", "note", "error"]
+    };
+    for base in added {
+        let name = std::iter::once(base.to_string())
+            .chain(std::iter::once(format!("predicted_{base}")))
+            .chain((2..).map(|i| format!("predicted_{base}_{i}")))
+            .find(|candidate| !columns.contains(candidate))
+            .expect("an unbounded list of names has a free one");
+        columns.push(name);
     }
     let mut json_out: Option<&mut dyn Write> = None;
     let mut csv_out = match options.output_format {
@@ -210,14 +217,19 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         .map(|_| model.scorer().map(Mutex::new))
         .collect::<Result<_>>()?;
     let mut summary = BatchSummary::default();
-    let mut chunk: Vec<Pending> = Vec::with_capacity(options.chunk_rows);
+    let mut chunk: Vec<Pending> = Vec::with_capacity(options.chunk_rows.min(4096));
     let mut json_line = String::new();
+    let width = input_headers.len();
     loop {
         chunk.clear();
         let mut done = false;
-        while chunk.len() < options.chunk_rows {
-            match next_pending(&mut source, options.strict)? {
-                Some(p) => chunk.push(p),
+        let mut bytes = 0;
+        while chunk.len() < options.chunk_rows.max(1) && bytes < options.chunk_bytes {
+            match next_pending(&mut source, options.strict, width)? {
+                Some(p) => {
+                    bytes += p.fields.iter().map(String::len).sum::<usize>();
+                    chunk.push(p);
+                }
                 None => {
                     done = true;
                     break;
@@ -235,7 +247,9 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         for (pending, outcome) in chunk.iter().zip(outcomes) {
             let outcome = outcome?;
             summary.read += 1;
-            if outcome.error.is_empty() {
+            if pending.blank {
+                summary.blank += 1;
+            } else if outcome.error.is_empty() {
                 summary.scored += 1;
             } else {
                 summary.errors += 1;
@@ -303,40 +317,55 @@ fn csv_write_error(path: &PathBuf, err: csv::Error) -> Error {
     }
 }
 
-fn next_pending(source: &mut Source, strict: bool) -> Result<Option<Pending>> {
-    match source {
-        Source::Lines(lines) => Ok(lines.next_line()?.map(|(line, text)| Pending {
-            fields: vec![line.to_string(), text],
-            text_index: 1,
-            problem: None,
-        })),
-        Source::Whole(text) => Ok(text.take().map(|text| Pending {
-            fields: vec![text],
-            text_index: 0,
-            problem: None,
-        })),
-        Source::Csv(rows, text_index) => match rows.next_row()? {
-            None => Ok(None),
-            Some(Row::Fields { fields, .. }) => Ok(Some(Pending {
-                fields,
-                text_index: *text_index,
+fn next_pending(source: &mut Source, strict: bool, width: usize) -> Result<Option<Pending>> {
+    let (row, path, text_index, line_column) = match source {
+        Source::Lines(lines) => (lines.next_row()?, lines.path(), 1, true),
+        Source::Csv(rows, text_index) => (rows.next_row()?, rows.path(), *text_index, false),
+        Source::Whole(text) => {
+            return Ok(text.take().map(|text| Pending {
+                fields: vec![text],
+                text_index: 0,
                 problem: None,
-            })),
-            Some(Row::Malformed { fields, problem }) => {
-                if strict {
-                    return Err(Error::Csv {
-                        at: Location::new(rows.path(), Some(problem.line)),
-                        reason: problem.reason,
-                    });
-                }
-                Ok(Some(Pending {
-                    fields,
-                    text_index: *text_index,
-                    problem: Some(format!("line {}: {}", problem.line, problem.reason)),
-                }))
+                blank: false,
+            }));
+        }
+    };
+    // Plain text gets its line number as the first column.
+    let with_line = |line: u64, mut fields: Vec<String>| {
+        if line_column {
+            fields.insert(0, line.to_string());
+        }
+        fields
+    };
+    Ok(match row {
+        None => None,
+        Some(Row::Fields { line, fields }) => Some(Pending {
+            fields: with_line(line, fields),
+            text_index,
+            problem: None,
+            blank: false,
+        }),
+        Some(Row::Blank { .. }) => Some(Pending {
+            fields: vec![String::new(); width],
+            text_index,
+            problem: None,
+            blank: true,
+        }),
+        Some(Row::Malformed { fields, problem }) => {
+            if strict {
+                return Err(Error::Csv {
+                    at: Location::new(path, Some(problem.line)),
+                    reason: problem.reason,
+                });
             }
-        },
-    }
+            Some(Pending {
+                fields: with_line(problem.line, fields),
+                text_index,
+                problem: Some(format!("line {}: {}", problem.line, problem.reason)),
+                blank: false,
+            })
+        }
+    })
 }
 
 fn score_row(
@@ -355,10 +384,32 @@ fn score_row(
             explanation: None,
         });
     }
+    if pending.blank {
+        return Ok(Outcome {
+            label: String::new(),
+            probability: None,
+            note: "blank_line",
+            error: String::new(),
+            explanation: None,
+        });
+    }
     let text = &pending.fields[pending.text_index];
     let score = scorer.score(text)?;
+    if !score.probability.is_finite() {
+        // Models are checked at load time so that this cannot happen; never
+        // print a non-finite number all the same.
+        return Ok(Outcome {
+            label: String::new(),
+            probability: None,
+            note: "",
+            error: "the model gave a non-finite score".into(),
+            explanation: None,
+        });
+    }
     let note = if text.trim().is_empty() {
         "empty_text"
+    } else if text.len() > MAX_MESSAGE_BYTES {
+        "truncated"
     } else if score.known_features == 0 {
         "no_known_features"
     } else {

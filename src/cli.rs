@@ -43,6 +43,7 @@ pub fn exit_code(err: &anyhow::Error) -> Option<u8> {
                 | Error::MissingColumn { .. }
                 | Error::EmptyLabel { .. }
                 | Error::Labels { .. }
+                | Error::Input { .. }
                 | Error::Empty { .. } => EXIT_INPUT,
                 _ => EXIT_OTHER,
             });
@@ -56,10 +57,51 @@ pub fn report(program: &str, err: &anyhow::Error) -> std::process::ExitCode {
     match exit_code(err) {
         None => std::process::ExitCode::SUCCESS,
         Some(code) => {
-            eprintln!("{program}: error: {err:#}");
+            note(format_args!("{program}: error: {err:#}"));
             std::process::ExitCode::from(code)
         }
     }
+}
+
+/// Writes one line to stderr. Errors are ignored: progress, summaries and
+/// even error messages must never panic or change the outcome of a run when
+/// stderr is a closed pipe (`train … 2>&1 | head -1`) or a full disk.
+/// Use this instead of `eprintln!`, which panics when stderr fails.
+pub fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// True when `a` and `b` name the same existing file (also through links
+/// or different spellings of the path).
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks `--threads N`: 0 (all cores) up to [`MAX_THREADS`].
+///
+/// # Errors
+/// [`Error::Config`] naming the flag.
+pub fn check_threads(threads: usize) -> Result<(), Error> {
+    if threads > MAX_THREADS {
+        return Err(Error::Config(format!(
+            "--threads takes a value from 0 (all cores) to {MAX_THREADS}, got {threads}"
+        )));
+    }
+    Ok(())
 }
 
 /// A spinner on stderr when it is a terminal and not `quiet`; hidden otherwise.
@@ -175,27 +217,26 @@ impl ModelArgs {
     /// # Errors
     /// [`Error::Config`] for out-of-range values.
     pub fn to_options(&self) -> Result<TrainOptions, Error> {
-        let threshold = match (self.threshold, self.max_fpr, self.min_precision) {
-            (Some(t), _, _) if (0.0..=1.0).contains(&t) => ThresholdRule::Fixed(t),
-            (_, Some(f), _) if (0.0..=1.0).contains(&f) => ThresholdRule::MaxFpr(f),
-            (_, _, Some(p)) if (0.0..=1.0).contains(&p) => ThresholdRule::MinPrecision(p),
-            (None, None, None) => TrainOptions::default().threshold,
-            (Some(t), _, _) => {
-                return Err(Error::Config(format!(
-                    "--threshold takes a value in [0, 1], got {t}"
-                )));
-            }
-            (_, Some(f), _) => {
-                return Err(Error::Config(format!(
-                    "--max-fpr takes a value in [0, 1], got {f}"
-                )));
-            }
-            (_, _, Some(p)) => {
-                return Err(Error::Config(format!(
-                    "--min-precision takes a value in [0, 1], got {p}"
-                )));
-            }
+        // The flags exclude each other (clap), so at most one is set; an
+        // out-of-range value is reported under the flag that was given.
+        let (flag, value, threshold) = match (self.threshold, self.max_fpr, self.min_precision) {
+            (Some(t), _, _) => ("--threshold", t, ThresholdRule::Fixed(t)),
+            (_, Some(f), _) => ("--max-fpr", f, ThresholdRule::MaxFpr(f)),
+            (_, _, Some(p)) => ("--min-precision", p, ThresholdRule::MinPrecision(p)),
+            (None, None, None) => ("--threshold", 0.5, TrainOptions::default().threshold),
         };
+        if !(0.0..=1.0).contains(&value) {
+            return Err(Error::Config(format!(
+                "{flag} takes a value in [0, 1], got {value}"
+            )));
+        }
+        for (flag, value) in [("--alpha", self.alpha), ("--tol", self.tol)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(Error::Config(format!(
+                    "{flag} takes a finite value >= 0, got {value}"
+                )));
+            }
+        }
         if self.threshold_folds < 2 {
             return Err(Error::Config(format!(
                 "--threshold-folds must be at least 2, got {}",

@@ -96,6 +96,16 @@ pub enum Error {
         /// What is wrong, with the labels found and their counts.
         reason: String,
     },
+    /// The input cannot be used as it is, for a reason other than those
+    /// above (an ambiguous column, a UTF-16 file, texts without features,
+    /// groups that cannot be split into folds).
+    #[error("{at}: {reason}")]
+    Input {
+        /// File, and line where there is one.
+        at: Location,
+        /// What is wrong.
+        reason: String,
+    },
     /// The input has no data rows.
     #[error("{at}: no data rows")]
     Empty {

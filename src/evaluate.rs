@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 use crate::io::LabeledData;
 use crate::metrics::{self, CurvePoint, ReliabilityBin, Summary};
 use crate::model::Model;
@@ -345,17 +345,13 @@ pub fn cross_validate(
     } else {
         None
     };
-    if let Some(g) = groups {
-        let distinct: std::collections::HashSet<&str> = g.iter().map(String::as_str).collect();
-        if distinct.len() < k {
-            return Err(crate::Error::Config(format!(
-                "{}: {} distinct groups cannot fill {k} folds",
-                data.files_display(),
-                distinct.len()
-            )));
-        }
-    }
+    data.check_has_text()?;
     let folds = stratified_folds(&prepared.positive[..n], k, options.seed, groups);
+    let mut also_labels = [false; 2];
+    for &p in &prepared.positive[n..] {
+        also_labels[usize::from(p)] = true;
+    }
+    check_folds(data, &prepared.positive[..n], &folds, also_labels)?;
     let always: Vec<usize> = (n..prepared.docs.len()).collect();
     let mut scores = vec![f64::NAN; n];
     let mut thresholds = Vec::with_capacity(k);
@@ -391,6 +387,44 @@ pub fn cross_validate(
         folds,
         thresholds,
     })
+}
+
+/// Checks that every fold leaves training rows of both labels (grouped
+/// folds may not: one group, or all of one label in one group), counting
+/// the labels of the always-train rows (`also_labels`).
+fn check_folds(
+    data: &LabeledData,
+    positive: &[bool],
+    folds: &[usize],
+    also_labels: [bool; 2],
+) -> Result<()> {
+    let k = folds.iter().copied().max().map_or(0, |m| m + 1);
+    for fold in 0..k {
+        let mut seen = also_labels;
+        for (&f, &p) in folds.iter().zip(positive) {
+            if f != fold {
+                seen[usize::from(p)] = true;
+            }
+        }
+        if seen != [true, true] {
+            let groups = data
+                .groups
+                .as_ref()
+                .map(|g| g.iter().collect::<std::collections::BTreeSet<_>>().len());
+            let reason = match groups {
+                Some(1) => "every row has the same group value: grouped cross-validation needs at least 2 groups".to_owned(),
+                Some(n) => format!(
+                    "the {n} groups cannot be split into folds that each leave training rows of both labels; use fewer folds (--k) or more groups"
+                ),
+                None => "a fold leaves training rows of only one label; use fewer folds (--k)".to_owned(),
+            };
+            return Err(Error::Input {
+                at: Location::new(&data.path, None),
+                reason,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Scores every row of `data` with `model`, in parallel.

@@ -9,8 +9,8 @@
 //! decoded, so line numbers stay exact.
 
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -83,10 +83,16 @@ pub fn display_path(path: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The longest record (a CSV row or a line) that is read into memory, 16 MiB.
+/// A longer one is skipped to its end without being held whole, and
+/// reported as a malformed row.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// Opens a file, or stdin for `None` / `-`, skipping a UTF-8 byte-order mark.
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`Error::Io`] naming the file; [`Error::Input`] for a file that starts
+/// with a UTF-16 byte-order mark (UTF-16 is not read).
 pub fn open_input(path: Option<&Path>) -> Result<Box<dyn BufRead + Send>> {
     let name = display_path(path);
     let mut reader: Box<dyn BufRead + Send> = match path {
@@ -100,6 +106,11 @@ pub fn open_input(path: Option<&Path>) -> Result<Box<dyn BufRead + Send>> {
     let head = reader.fill_buf().map_err(|e| Error::io(&name, e))?;
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         reader.consume(3);
+    } else if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(Error::Input {
+            at: Location::new(&name, Some(1)),
+            reason: "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 (Excel: \"CSV UTF-8\") or CP932".into(),
+        });
     }
     Ok(reader)
 }
@@ -115,27 +126,93 @@ enum QuoteState {
     QuoteInQuoted,
 }
 
-/// Follows the quoting state of the bytes the CSV parser reads, so that a
-/// quote left open at the end of input (which the parser silently closes)
-/// can be reported.
+/// What the [`QuoteTracker`] tells the CSV reader about the bytes it passed on.
+#[derive(Debug)]
+struct Tracked {
+    /// Quoting state after the last byte passed on.
+    state: Cell<QuoteState>,
+    /// Empty lines (nothing between two line breaks outside quotes), by
+    /// line number; the CSV parser skips them silently.
+    blank_lines: RefCell<VecDeque<u64>>,
+    /// The line where a record longer than [`MAX_RECORD_BYTES`] starts,
+    /// once the tracker has started skipping it.
+    oversized: Cell<Option<u64>>,
+    /// Line breaks before the first byte of the current CSV reader (which
+    /// counts lines from 1); changes when the reader is rebuilt after an
+    /// oversized record.
+    line_base: Cell<u64>,
+}
+
+/// Marks the I/O error the tracker raises to stop the CSV parser at an
+/// oversized record.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "record longer than {MAX_RECORD_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+/// Follows the bytes the CSV parser reads: the quoting state (so that a
+/// quote left open at the end of input, which the parser silently closes,
+/// can be reported), empty lines (which the parser skips), line numbers,
+/// and the size of the current record. A record longer than
+/// [`MAX_RECORD_BYTES`] is cut off: the parser gets an error, and the rest
+/// of the record is read and dropped without being kept.
 struct QuoteTracker<R> {
     inner: R,
     delimiter: u8,
     /// False for TSV, which has no quoting: quotes are then plain text.
     quoting: bool,
-    state: Rc<Cell<QuoteState>>,
+    shared: Rc<Tracked>,
+    /// Bytes of the current record so far (line breaks inside quotes included).
+    record_bytes: usize,
+    /// Line breaks seen so far.
+    lines: u64,
+    /// Line breaks seen before the current record started.
+    record_start: u64,
+    /// Dropping the rest of an oversized record.
+    skipping: bool,
+    /// The parser has not yet been told about the oversized record.
+    pending_error: bool,
+    /// Bytes read past the end of a skipped record, not yet passed on.
+    carry: Vec<u8>,
 }
 
-impl<R: Read> Read for QuoteTracker<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if !self.quoting {
-            return Ok(n);
+impl<R: Read> QuoteTracker<R> {
+    fn new(inner: R, delimiter: u8, quoting: bool, shared: Rc<Tracked>) -> Self {
+        QuoteTracker {
+            inner,
+            delimiter,
+            quoting,
+            shared,
+            record_bytes: 0,
+            lines: 0,
+            record_start: 0,
+            skipping: false,
+            pending_error: false,
+            carry: Vec::new(),
         }
-        let mut state = self.state.get();
-        for &b in &buf[..n] {
+    }
+
+    fn read_raw(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.carry.is_empty() {
+            return self.inner.read(buf);
+        }
+        let n = self.carry.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.carry[..n]);
+        self.carry.drain(..n);
+        Ok(n)
+    }
+
+    /// Follows one byte; true when it ends a record.
+    fn step(&mut self, state: &mut QuoteState, b: u8) -> bool {
+        let ends = if self.quoting {
             let boundary = b == self.delimiter || b == b'\n';
-            state = match (state, b) {
+            *state = match (*state, b) {
                 (QuoteState::FieldStart, b'"') => QuoteState::Quoted,
                 (QuoteState::Quoted, b'"') => QuoteState::QuoteInQuoted,
                 (QuoteState::Quoted, _) => QuoteState::Quoted,
@@ -145,8 +222,67 @@ impl<R: Read> Read for QuoteTracker<R> {
                     QuoteState::Unquoted
                 }
             };
+            b == b'\n' && *state == QuoteState::FieldStart
+        } else {
+            b == b'\n'
+        };
+        if b == b'\n' {
+            self.lines += 1;
         }
-        self.state.set(state);
+        if ends {
+            if self.record_bytes == 0 && !self.skipping {
+                self.shared.blank_lines.borrow_mut().push_back(self.lines);
+            }
+            self.record_bytes = 0;
+            self.record_start = self.lines;
+        } else {
+            self.record_bytes += 1;
+        }
+        ends
+    }
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending_error {
+            self.pending_error = false;
+            return Err(std::io::Error::other(RecordTooLong));
+        }
+        let mut state = self.shared.state.get();
+        while self.skipping {
+            let n = self.read_raw(buf)?;
+            if n == 0 {
+                self.skipping = false;
+                self.shared.state.set(state);
+                return Ok(0);
+            }
+            if let Some(end) = (0..n).find(|&i| self.step(&mut state, buf[i])) {
+                self.skipping = false;
+                let mut rest = buf[end + 1..n].to_vec();
+                rest.extend_from_slice(&self.carry);
+                self.carry = rest;
+                self.shared.line_base.set(self.lines);
+            }
+        }
+        // Never read past the byte that makes the record too long.
+        let room = (MAX_RECORD_BYTES - self.record_bytes.min(MAX_RECORD_BYTES)) + 1;
+        let want = buf.len().min(room);
+        let n = self.read_raw(&mut buf[..want])?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            self.step(&mut state, b);
+            if self.record_bytes > MAX_RECORD_BYTES {
+                // buf[i] is the last byte read (see `room`).
+                self.skipping = true;
+                self.shared.oversized.set(Some(self.record_start + 1));
+                self.shared.state.set(state);
+                if i == 0 {
+                    return Err(std::io::Error::other(RecordTooLong));
+                }
+                self.pending_error = true;
+                return Ok(i);
+            }
+        }
+        self.shared.state.set(state);
         Ok(n)
     }
 }
@@ -165,16 +301,24 @@ fn fields_without_cr(record: &csv::ByteRecord) -> impl Iterator<Item = &[u8]> {
 
 /// A CSV reader that yields decoded rows with their line numbers.
 pub struct CsvRows {
-    reader: csv::Reader<QuoteTracker<Box<dyn BufRead + Send>>>,
-    quote_state: Rc<Cell<QuoteState>>,
+    reader: csv::Reader<Tracker>,
+    tracked: Rc<Tracked>,
     record: csv::ByteRecord,
     /// The row after the current one, read ahead so that the last row is
     /// known to be last (an unclosed quote can only be seen there).
-    next: Option<(csv::ByteRecord, u64)>,
+    next: Option<Next>,
     encoding: Encoding,
+    delimiter: u8,
     path: PathBuf,
     headers: Vec<String>,
     last_line: u64,
+}
+
+/// A record read ahead.
+enum Next {
+    Record(csv::ByteRecord, u64),
+    /// A record longer than [`MAX_RECORD_BYTES`], skipped; its first line.
+    Oversized(u64),
 }
 
 /// A problem with one row that `predict` can report and move past.
@@ -197,13 +341,46 @@ pub enum Row {
         fields: Vec<String>,
     },
     /// A malformed row: the fields that could be read, padded or cut to the
-    /// header's width, and the reason.
+    /// header's width, and the reason. A record longer than
+    /// [`MAX_RECORD_BYTES`] is one, with empty fields.
     Malformed {
         /// Fields as far as they could be read.
         fields: Vec<String>,
         /// What is wrong, and where.
         problem: RowProblem,
     },
+    /// A blank line: nothing on it (or only a `\r`, or `""`). It has no
+    /// fields; `predict` still gives it an output row, `train` and
+    /// `evaluate` skip it.
+    Blank {
+        /// 1-based line.
+        line: u64,
+    },
+}
+
+type Tracker = QuoteTracker<Box<dyn BufRead + Send>>;
+
+fn csv_reader(tracker: Tracker) -> csv::Reader<Tracker> {
+    let delimiter = tracker.delimiter;
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        // Records end at `\n` only, so that line numbers of CRLF files
+        // (as Excel writes them) are right; a trailing `\r` is removed
+        // from the last field.
+        .terminator(csv::Terminator::Any(b'\n'));
+    if delimiter == b'\t' {
+        // TSV has no quoting: quotes are part of the text.
+        builder.quoting(false);
+    }
+    builder.from_reader(tracker)
+}
+
+/// True for a record with nothing in it: one field, empty once a CRLF's `\r` is removed.
+fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && matches!(record.get(0), Some(b"" | b"\r"))
 }
 
 impl CsvRows {
@@ -227,43 +404,41 @@ impl CsvRows {
         encoding: Encoding,
         delimiter: u8,
     ) -> Result<Self> {
-        let quote_state = Rc::new(Cell::new(QuoteState::FieldStart));
-        let mut builder = csv::ReaderBuilder::new();
-        builder
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            // Records end at `\n` only, so that line numbers of CRLF files
-            // (as Excel writes them) are right; a trailing `\r` is removed
-            // from the last field.
-            .terminator(csv::Terminator::Any(b'\n'));
-        if delimiter == b'\t' {
-            // TSV has no quoting: quotes are part of the text.
-            builder.quoting(false);
-        }
-        let reader = builder.from_reader(QuoteTracker {
-            inner: input,
-            delimiter,
-            quoting: delimiter != b'\t',
-            state: quote_state.clone(),
+        let tracked = Rc::new(Tracked {
+            state: Cell::new(QuoteState::FieldStart),
+            blank_lines: RefCell::new(VecDeque::new()),
+            oversized: Cell::new(None),
+            line_base: Cell::new(0),
         });
+        let reader = csv_reader(QuoteTracker::new(
+            input,
+            delimiter,
+            delimiter != b'\t',
+            tracked.clone(),
+        ));
         let mut rows = CsvRows {
             reader,
-            quote_state,
+            tracked,
             record: csv::ByteRecord::new(),
             next: None,
             encoding,
+            delimiter,
             path,
             headers: Vec::new(),
             last_line: 0,
         };
-        let got_header = rows.read_record()?;
+        // Blank lines before the header are not rows.
+        let mut got_header = rows.read_record()?;
+        while got_header && is_blank(&rows.record) {
+            got_header = rows.read_record()?;
+        }
         if !got_header || rows.record.iter().all(|f| f.is_empty()) && rows.record.len() <= 1 {
             return Err(Error::Empty {
                 at: Location::new(&rows.path, None),
             });
         }
         let line = rows.last_line;
+        rows.tracked.blank_lines.borrow_mut().retain(|&l| l > line);
         let headers: Result<Vec<String>> = fields_without_cr(&rows.record)
             .map(|f| {
                 rows.encoding
@@ -276,19 +451,33 @@ impl CsvRows {
         Ok(rows)
     }
 
+    /// Reads the next record; `Ok(false)` at the end. An oversized record
+    /// is an error here (see [`CsvRows::prefetch`]).
     fn read_record(&mut self) -> Result<bool> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(more) => {
-                self.last_line = self
+                let base = self.tracked.line_base.get();
+                let mut line = self
                     .record
                     .position()
-                    .map_or(self.last_line + 1, |p| p.line());
+                    .map_or(self.last_line + 1, |p| base + p.line());
+                // The parser dates a record from where it started looking,
+                // before the blank lines it skipped.
+                let blanks = self.tracked.blank_lines.borrow();
+                if let Ok(mut i) = blanks.binary_search(&line) {
+                    while blanks.get(i) == Some(&line) {
+                        line += 1;
+                        i += 1;
+                    }
+                }
+                drop(blanks);
+                self.last_line = line;
                 Ok(more)
             }
             Err(err) => {
                 let line = err
                     .position()
-                    .map(|p| p.line())
+                    .map(|p| self.tracked.line_base.get() + p.line())
                     .unwrap_or(self.last_line + 1);
                 match err.into_kind() {
                     csv::ErrorKind::Io(e) => Err(Error::io(&self.path, e)),
@@ -301,12 +490,33 @@ impl CsvRows {
         }
     }
 
-    /// Reads the following record into `self.next`.
+    /// Reads the following record into `self.next`. After an oversized
+    /// record the CSV parser has stopped; a new one continues after it.
     fn prefetch(&mut self) -> Result<()> {
-        self.next = if self.read_record()? {
-            Some((std::mem::take(&mut self.record), self.last_line))
-        } else {
-            None
+        self.next = match self.read_record() {
+            Ok(true) => Some(Next::Record(
+                std::mem::take(&mut self.record),
+                self.last_line,
+            )),
+            Ok(false) => None,
+            Err(err) => match self.tracked.oversized.take() {
+                Some(line) => {
+                    // The tracker raised the error and the parser's buffer
+                    // is empty: the tracker, skipping the rest of the
+                    // record, continues under a fresh parser.
+                    let placeholder = csv_reader(QuoteTracker::new(
+                        Box::new(std::io::empty()),
+                        self.delimiter,
+                        false,
+                        self.tracked.clone(),
+                    ));
+                    let dead = std::mem::replace(&mut self.reader, placeholder);
+                    self.reader = csv_reader(dead.into_inner());
+                    self.last_line = line;
+                    Some(Next::Oversized(line))
+                }
+                None => return Err(err),
+            },
         };
         Ok(())
     }
@@ -324,38 +534,86 @@ impl CsvRows {
     /// Index of a column, or an error listing the columns.
     ///
     /// # Errors
-    /// [`Error::MissingColumn`].
+    /// [`Error::MissingColumn`]; [`Error::Input`] when the header has the
+    /// name more than once (which one is meant would be a guess).
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.headers
+        let mut found = self
+            .headers
             .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::MissingColumn {
+            .enumerate()
+            .filter(|(_, h)| *h == name)
+            .map(|(i, _)| i);
+        let first = found.next().ok_or_else(|| Error::MissingColumn {
+            at: Location::new(&self.path, Some(1)),
+            column: name.to_owned(),
+            found: self.headers.join(", "),
+        })?;
+        if let Some(second) = found.next() {
+            return Err(Error::Input {
                 at: Location::new(&self.path, Some(1)),
-                column: name.to_owned(),
-                found: self.headers.join(", "),
-            })
+                reason: format!(
+                    "the header names column \"{name}\" more than once (columns {} and {}); rename one",
+                    first + 1,
+                    second + 1
+                ),
+            });
+        }
+        Ok(first)
     }
 
     /// Reads the next row. Encoding errors are fatal; a wrong number of
-    /// fields or an unclosed quote gives [`Row::Malformed`].
+    /// fields, an unclosed quote or an oversized record gives
+    /// [`Row::Malformed`], a blank line [`Row::Blank`].
     ///
     /// # Errors
     /// [`Error::Io`], [`Error::Encoding`], [`Error::Csv`].
     pub fn next_row(&mut self) -> Result<Option<Row>> {
-        let Some((record, line)) = self.next.take() else {
-            return Ok(None);
+        // Blank lines that the parser skipped come out in line order.
+        let next_line = match &self.next {
+            Some(Next::Record(_, line) | Next::Oversized(line)) => *line,
+            None => u64::MAX,
+        };
+        let blank = {
+            let mut blanks = self.tracked.blank_lines.borrow_mut();
+            match blanks.front() {
+                Some(&line) if line < next_line => blanks.pop_front(),
+                _ => None,
+            }
+        };
+        if let Some(line) = blank {
+            return Ok(Some(Row::Blank { line }));
+        }
+        let width = self.headers.len();
+        let (record, line) = match self.next.take() {
+            None => return Ok(None),
+            Some(Next::Oversized(line)) => {
+                self.prefetch()?;
+                return Ok(Some(Row::Malformed {
+                    fields: vec![String::new(); width],
+                    problem: RowProblem {
+                        line,
+                        reason: format!(
+                            "record longer than {} MiB, skipped",
+                            MAX_RECORD_BYTES >> 20
+                        ),
+                    },
+                }));
+            }
+            Some(Next::Record(record, line)) => (record, line),
         };
         self.prefetch()?;
+        if is_blank(&record) {
+            return Ok(Some(Row::Blank { line }));
+        }
         let is_last = self.next.is_none();
-        let mut fields = Vec::with_capacity(self.headers.len());
+        let mut fields = Vec::with_capacity(width);
         for field in fields_without_cr(&record) {
             let text = self
                 .encoding
                 .decode(field, || Location::new(&self.path, Some(line)))?;
             fields.push(text.into_owned());
         }
-        let width = self.headers.len();
-        let problem = if is_last && self.quote_state.get() == QuoteState::Quoted {
+        let problem = if is_last && self.tracked.state.get() == QuoteState::Quoted {
             Some(format!(
                 "a quoted field starting on line {line} is never closed"
             ))
@@ -401,28 +659,71 @@ impl LineRows {
         })
     }
 
-    /// The next line (without its line break) and its number.
+    /// The file's display name.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The next line (without its line break) as a row with one field.
+    /// A line longer than [`MAX_RECORD_BYTES`] is skipped to its end
+    /// without being held in memory and comes back as [`Row::Malformed`].
     ///
     /// # Errors
     /// [`Error::Io`] or [`Error::Encoding`].
-    pub fn next_line(&mut self) -> Result<Option<(u64, String)>> {
+    pub fn next_row(&mut self) -> Result<Option<Row>> {
         self.buffer.clear();
-        let n = self
-            .input
-            .read_until(b'\n', &mut self.buffer)
-            .map_err(|e| Error::io(&self.path, e))?;
-        if n == 0 {
+        let mut any = false;
+        let mut oversized = false;
+        loop {
+            let chunk = self
+                .input
+                .fill_buf()
+                .map_err(|e| Error::io(&self.path, e))?;
+            if chunk.is_empty() {
+                break;
+            }
+            any = true;
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            // Room for the line break (`\r\n`) on top of the longest line.
+            if !oversized && self.buffer.len() + take <= MAX_RECORD_BYTES + 2 {
+                self.buffer.extend_from_slice(&chunk[..take]);
+            } else if !oversized {
+                oversized = true;
+                self.buffer = Vec::new();
+            }
+            self.input.consume(take);
+            if done {
+                break;
+            }
+        }
+        if !any {
             return Ok(None);
         }
         self.line += 1;
+        let line = self.line;
         while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
             self.buffer.pop();
         }
-        let line = self.line;
+        if oversized || self.buffer.len() > MAX_RECORD_BYTES {
+            self.buffer = Vec::new();
+            return Ok(Some(Row::Malformed {
+                fields: vec![String::new()],
+                problem: RowProblem {
+                    line,
+                    reason: format!("line longer than {} MiB, skipped", MAX_RECORD_BYTES >> 20),
+                },
+            }));
+        }
         let text = self
             .encoding
             .decode(&self.buffer, || Location::new(&self.path, Some(line)))?;
-        Ok(Some((line, text.into_owned())))
+        Ok(Some(Row::Fields {
+            line,
+            fields: vec![text.into_owned()],
+        }))
     }
 }
 
@@ -611,6 +912,23 @@ impl LabeledData {
 }
 
 impl LabeledData {
+    /// Checks that at least one text is not blank: a model needs words.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the file.
+    pub fn check_has_text(&self) -> Result<()> {
+        if self.texts.iter().any(|t| !t.trim().is_empty()) {
+            return Ok(());
+        }
+        Err(Error::Input {
+            at: Location::new(&self.path, None),
+            reason: format!(
+                "every text is empty ({} rows): nothing to learn from; is the text column right?",
+                self.texts.len()
+            ),
+        })
+    }
+
     /// Checks that every label is `positive` or `negative` (test data may
     /// hold only one of them).
     ///
@@ -681,6 +999,8 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
     while let Some(row) = rows.next_row()? {
         let (line, mut fields) = match row {
             Row::Fields { line, fields } => (line, fields),
+            // Blank lines carry no example (an Excel file may end in some).
+            Row::Blank { .. } => continue,
             Row::Malformed { problem, .. } => {
                 return Err(Error::Csv {
                     at: Location::new(&data.path, Some(problem.line)),
@@ -820,6 +1140,51 @@ mod tests {
             err.contains("t.csv:2") && err.contains("--encoding cp932"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn lf_and_crlf_blank_lines_are_both_blank_rows_in_line_order() {
+        let input = b"\n\r\nid,text\n1,a\n\n2,\"b\n\nc\"\r\n\r\n3,d\n\n";
+        let (headers, rows) = rows_of(input, Encoding::Utf8).unwrap();
+        assert_eq!(headers, ["id", "text"]);
+        let shape: Vec<(u64, bool)> = rows
+            .iter()
+            .map(|r| match r {
+                Row::Fields { line, .. } => (*line, false),
+                Row::Blank { line } => (*line, true),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (4, false),
+                (5, true),
+                (6, false),
+                (9, true),
+                (10, false),
+                (11, true)
+            ]
+        );
+        assert_eq!(
+            rows[2],
+            Row::Fields {
+                line: 6,
+                fields: vec!["2".into(), "b\n\nc".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn a_column_named_twice_is_ambiguous() {
+        let input: Box<dyn BufRead + Send> = Box::new(Cursor::new(b"text,id,text\n".to_vec()));
+        let rows = CsvRows::from_reader(input, "t.csv".into(), Encoding::Utf8, b',').unwrap();
+        let err = rows.column("text").unwrap_err().to_string();
+        assert!(
+            err.contains("t.csv:1") && err.contains("columns 1 and 3"),
+            "{err}"
+        );
+        assert_eq!(rows.column("id").unwrap(), 1);
     }
 
     #[test]

@@ -194,7 +194,10 @@ pub fn recall_at_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> f64 {
 }
 
 /// The lowest threshold (most recall) whose false-positive rate is at most
-/// `max_fpr`; `None` if even the strictest distinct score breaks it.
+/// `max_fpr`. When every score threshold breaks it (a negative scores
+/// highest and there are few negatives), the threshold just above the
+/// highest negative score, which flags no negative; `None` only when that is
+/// above 1 or a score is not a number.
 pub fn threshold_for_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> Option<f64> {
     roc_curve(truth, scores)
         .iter()
@@ -203,6 +206,16 @@ pub fn threshold_for_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> Option
         .map(|p| p.threshold)
         .fold(None, |best: Option<f64>, t| {
             Some(best.map_or(t, |b| b.min(t)))
+        })
+        .or_else(|| {
+            let highest_negative = truth
+                .iter()
+                .zip(scores)
+                .filter(|&(&t, _)| !t)
+                .map(|(_, &s)| s)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let above = highest_negative.next_up();
+            (above.is_finite() && above <= 1.0).then_some(above)
         })
 }
 
@@ -413,6 +426,12 @@ mod tests {
         assert!(close(recall_at_fpr(&truth, &scores, 0.2), 2.0 / 3.0));
         assert_eq!(threshold_for_fpr(&truth, &scores, 0.2), Some(0.4));
         assert_eq!(threshold_for_precision(&truth, &scores, 1.0), Some(0.9));
+        // A negative scores highest: no score meets FPR 0, the threshold
+        // just above it does (and flags nothing).
+        let (truth, scores) = ([false, true, false], [0.8, 0.6, 0.1]);
+        let t = threshold_for_fpr(&truth, &scores, 0.0).unwrap();
+        assert!(t > 0.8 && t < 0.8 + 1e-12, "{t}");
+        assert_eq!(threshold_for_fpr(&[false], &[1.0], 0.0), None);
     }
 
     #[test]

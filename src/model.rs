@@ -32,22 +32,49 @@ pub struct Labels {
     pub negative: String,
 }
 
+/// A metric that may be undefined (NaN, for example ROC-AUC when the
+/// held-out rows have one class): written as `null`, read back as NaN.
+/// Finite values are written exactly as a plain `f64` field would be.
+mod metric {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            serializer.serialize_f64(*value)
+        } else {
+            serializer.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+    }
+}
+
 /// Precision, recall and friends on held-out rows, stored in the model.
+/// A metric that is undefined on the held-out rows (one class only) is NaN
+/// in memory and `null` in the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeldOutMetrics {
     /// Rows held out.
     pub rows: usize,
     /// Share of rows held out.
+    #[serde(with = "metric")]
     pub fraction: f64,
     /// Positive-class precision.
+    #[serde(with = "metric")]
     pub precision: f64,
     /// Positive-class recall.
+    #[serde(with = "metric")]
     pub recall: f64,
     /// Positive-class F1.
+    #[serde(with = "metric")]
     pub f1: f64,
     /// Accuracy.
+    #[serde(with = "metric")]
     pub accuracy: f64,
     /// ROC-AUC.
+    #[serde(with = "metric")]
     pub roc_auc: f64,
     /// [[true negatives, false positives], [false negatives, true positives]].
     pub confusion: [[usize; 2]; 2],
@@ -117,6 +144,11 @@ pub struct ModelHeader {
     /// The training run.
     pub training: TrainingInfo,
 }
+
+/// Largest IDF weight a model may hold. Real IDF values are
+/// ln((1 + n) / (1 + df)) + 1, below 50 for any corpus; the bound keeps
+/// TF × IDF and its L2 norm finite, so scores are finite for every message.
+pub const MAX_IDF: f64 = 1e6;
 
 /// A trained classifier.
 #[derive(Debug, Clone)]
@@ -230,10 +262,34 @@ impl Model {
         if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
             return Err(Error::Config("weights must be finite".into()));
         }
+        // Feature values are L2-normalized (each at most 1 in size), so a
+        // logit is at most |intercept| + the sum of |weights|: when that is
+        // finite, every score is.
+        let bound = intercept.abs() + weights.iter().map(|w| w.abs()).sum::<f64>();
+        if !bound.is_finite() {
+            return Err(Error::Config(
+                "weights too large: scores would overflow".into(),
+            ));
+        }
+        if let Some(idf) = vocabulary
+            .idf()
+            .iter()
+            .find(|v| !(v.is_finite() && v.abs() <= MAX_IDF))
+        {
+            return Err(Error::Config(format!(
+                "IDF weight {idf} is outside [-{MAX_IDF:e}, {MAX_IDF:e}]"
+            )));
+        }
         if !(0.0..=1.0).contains(&header.threshold) {
             return Err(Error::Config(format!(
                 "threshold {} is outside [0, 1]",
                 header.threshold
+            )));
+        }
+        if header.labels.positive.trim().is_empty() || header.labels.negative.trim().is_empty() {
+            return Err(Error::Config(format!(
+                "labels must not be empty, got positive {:?} and negative {:?}",
+                header.labels.positive, header.labels.negative
             )));
         }
         if header.labels.positive == header.labels.negative {
@@ -315,32 +371,64 @@ impl Model {
         format::encode(self)
     }
 
-    /// Writes the model atomically: a temporary file in the same directory,
-    /// then a rename, so a crash never leaves a half-written model.
+    /// Writes the model atomically: the bytes are first decoded again (a
+    /// model that cannot be read back is never written), then written to a
+    /// temporary file created exclusively, with an unpredictable name, in the
+    /// same directory, and renamed over `path`. A crash never leaves a
+    /// half-written model, the temporary file is removed on every error, and
+    /// a `path` that exists but is not a regular file (a device, a FIFO, a
+    /// directory) is refused rather than replaced.
     ///
     /// # Errors
-    /// [`Error::Io`] if writing or renaming fails.
+    /// [`Error::Write`] if the model does not round-trip, `path` is not a
+    /// regular file, or writing or renaming fails.
     pub fn save(&self, path: &Path) -> Result<()> {
+        use std::io::Write;
+        let bytes = self.to_bytes();
+        if let Err(reason) = format::decode(&bytes) {
+            return Err(Error::write(
+                path,
+                std::io::Error::other(format!(
+                    "the model would not load again ({reason}); nothing written"
+                )),
+            ));
+        }
+        if let Ok(existing) = std::fs::metadata(path)
+            && !existing.is_file()
+        {
+            return Err(Error::write(
+                path,
+                std::io::Error::other("exists and is not a regular file; refusing to replace it"),
+            ));
+        }
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        let prefix = format!(
+            ".{}.",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            // As `File::create` would: 0666 less the umask (tempfile's default is 0600).
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        // The temporary file is deleted when `temporary` is dropped, which
+        // covers every error below; `persist` hands it over on success.
         let write = || -> std::io::Result<()> {
-            use std::io::Write;
-            let mut file = std::fs::File::create(&temporary)?;
-            file.write_all(&self.to_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, path)
+            let mut temporary = builder.tempfile_in(dir)?;
+            temporary.write_all(&bytes)?;
+            temporary.as_file().sync_all()?;
+            temporary.persist(path).map_err(|e| e.error)?;
+            Ok(())
         };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            Error::write(path, e)
-        })
+        write().map_err(|e| Error::write(path, e))
     }
 
     /// The header (labels, threshold, training description, …).

@@ -15,6 +15,26 @@ fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
     )
 }
 
+/// Makes text from the data safe inside a Markdown table cell or line: line
+/// breaks become spaces (a cell cannot span lines, and a line break could
+/// start a heading), and the characters that Markdown or HTML give a meaning
+/// (`|` ends a cell, `<` starts raw HTML, `[` a link, …) are escaped with a
+/// backslash, so they show as themselves.
+pub fn markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~' | '$' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`.
 ///
 /// # Errors
@@ -53,8 +73,10 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     let mut md = String::new();
     md.push_str("# Evaluation report\n\n");
     md.push_str(&format!(
-        "Protocol: {}.\n\nPositive label: `{}`; threshold {}.\n\n",
-        evaluation.protocol, evaluation.positive_label, s.threshold
+        "Protocol: {}.\n\nPositive label: {}; threshold {}.\n\n",
+        markdown_cell(&evaluation.protocol),
+        markdown_cell(&evaluation.positive_label),
+        s.threshold
     ));
     md.push_str("| metric | value |\n|---|---:|\n");
     for (name, value) in [
@@ -99,7 +121,7 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
             let fmt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.3}"));
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
-                r.category,
+                markdown_cell(&r.category),
                 r.rows,
                 fmt(r.recall),
                 fmt(r.false_positive_rate)
@@ -114,13 +136,12 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
             "\n## {title}\n\n| line | score | category | text |\n|---:|---:|---|---|\n"
         ));
         for e in list {
-            let text = e.text.replace('|', "\\|").replace('\n', " ");
             md.push_str(&format!(
                 "| {} | {:.3} | {} | {} |\n",
                 e.line,
                 e.score,
-                e.category.as_deref().unwrap_or(""),
-                text
+                markdown_cell(e.category.as_deref().unwrap_or("")),
+                markdown_cell(&e.text)
             ));
         }
     }

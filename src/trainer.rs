@@ -457,6 +457,7 @@ impl TrainOptions {
             )));
         }
         let negative = data.check_two_classes(&self.positive_label)?;
+        data.check_has_text()?;
         if let Some(also) = also_train {
             also.check_labels_within(&self.positive_label, &negative)?;
         }

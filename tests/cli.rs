@@ -788,3 +788,578 @@ fn extra_link_facts_are_stored_in_the_model_and_bad_lines_are_named() {
     assert_error(&bad, 2, &["links_bad.txt:2", "no dot"]);
     assert!(!dir.path().join("bad.jscam").exists());
 }
+
+// ---------------------------------------------------------------------------
+// Issue 10: failures found by hostile use. Each test reproduces one of them.
+
+fn write_file(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The rows of `tiny.csv` as (text, label), without the header.
+fn tiny_rows() -> Vec<(String, String)> {
+    csv_rows(&std::fs::read_to_string(fixture("tiny.csv")).unwrap())[1..]
+        .iter()
+        .map(|r| (r[1].clone(), r[2].clone()))
+        .collect()
+}
+
+fn labeled_csv(rows: &[(String, String)], line_end: &str) -> String {
+    let mut text = format!("text,label{line_end}");
+    for (t, l) in rows {
+        text.push_str(&format!("{t},{l}{line_end}"));
+    }
+    text
+}
+
+/// 10.1: two scam rows: the held-out 20% has no scam row, so ROC-AUC is
+/// undefined. The model must still load everywhere.
+#[test]
+fn one_class_held_out_split_writes_a_model_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = tiny_rows()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (_, l))| l == "legit" || *i < 2)
+        .map(|(_, r)| r)
+        .collect();
+    let data = write_file(dir.path(), "few.csv", labeled_csv(&rows, "\n"));
+    let model = dir.path().join("m.jscam");
+    let output = run(bin("train").arg(&data).arg("-o").arg(&model), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("ROC-AUC n/a"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(bin("predict").arg("-m").arg(&model), Some(b"x"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(bin("inspect").arg(&model).arg("--json"), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(value["header"]["training"]["held_out"]["roc_auc"].is_null());
+    let output = run(bin("inspect").arg(&model), None);
+    assert!(
+        stdout(&output).contains("ROC-AUC n/a"),
+        "{}",
+        stdout(&output)
+    );
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .arg("-m")
+            .arg(&model),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// 10.2: `-o` naming a FIFO or a directory is refused, and it stays what it was.
+#[test]
+fn train_refuses_an_output_that_is_not_a_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let subdir = dir.path().join("subdir");
+    std::fs::create_dir(&subdir).unwrap();
+    let mut targets = vec![subdir.clone()];
+    if made.is_ok_and(|s| s.success()) {
+        targets.push(fifo.clone());
+    }
+    for target in targets {
+        let output = run(
+            bin("train")
+                .arg(fixture("tiny.csv"))
+                .arg("-o")
+                .arg(&target)
+                .arg("--quiet"),
+            None,
+        );
+        let name = target.file_name().unwrap().to_str().unwrap();
+        assert_error(&output, 5, &[name, "not a regular file"]);
+        let kind = std::fs::symlink_metadata(&target).unwrap().file_type();
+        assert!(!kind.is_file(), "{name} was replaced by a file");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.len() <= 2, "temporary files left behind: {left:?}");
+}
+
+/// 10.3: a closed stderr never panics a run, and the model, report and
+/// output are still written.
+#[test]
+fn a_closed_stderr_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed_stderr = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let model = dir.path().join("m.jscam");
+    let output = bin("train")
+        .arg(fixture("tiny.csv"))
+        .arg("-o")
+        .arg(&model)
+        .stderr(closed_stderr())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(jscam::Model::load(&model).is_ok(), "no model written");
+
+    let report = dir.path().join("report");
+    let output = bin("evaluate")
+        .args(["cv", "--k", "3"])
+        .arg(fixture("tiny.csv"))
+        .arg("--report")
+        .arg(&report)
+        .stderr(closed_stderr())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(report.join("report.md").exists(), "no report written");
+
+    let output = bin("predict")
+        .arg(fixture("tiny.csv"))
+        .stderr(closed_stderr())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(csv_rows(&stdout(&output)).len(), 25);
+
+    // An error still gives its exit code.
+    let output = bin("predict")
+        .arg(dir.path().join("absent.csv"))
+        .stderr(closed_stderr())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+}
+
+/// 10.4 is tested in `tests/robustness.rs` (the temporary file name depends
+/// on the process that saves).
+///
+/// 10.6: a line over 16 MiB becomes an error row; the lines around it are
+/// scored; a message over 64 KiB is scored on its first 64 KiB and noted.
+#[test]
+fn over_long_records_are_reported_not_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "未納".repeat((16 << 20) / 6 + 10); // just over 16 MiB
+    let long = "a".repeat(70 * 1024);
+    let lines = write_file(
+        dir.path(),
+        "huge.txt",
+        format!("{OTP_EXAMPLE}\n{huge}\n{long}\n{SCAM_EXAMPLE}\n"),
+    );
+    let output = run(bin("predict").arg(&lines), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(rows.len(), 5, "one row per line");
+    assert_eq!(rows[1][2], "legit");
+    assert_eq!(rows[2][0], "2");
+    assert_eq!(rows[2][1], "", "the over-long text is not echoed");
+    assert!(rows[2][5].contains("line 2") && rows[2][5].contains("16 MiB"));
+    assert_eq!(rows[3][4], "truncated");
+    assert_eq!(
+        rows[3][1].len(),
+        long.len(),
+        "the text is passed through whole"
+    );
+    assert_eq!(rows[4][0], "4");
+    assert_eq!(rows[4][2], "scam");
+    let output = run(bin("predict").arg(&lines).arg("--strict"), None);
+    assert_error(&output, 3, &["huge.txt:2", "16 MiB"]);
+
+    // CSV: a quoted field spanning lines, over 16 MiB; line numbers after it stay right.
+    let csv = write_file(
+        dir.path(),
+        "huge.csv",
+        format!(
+            "id,text\n1,{OTP_EXAMPLE}\n2,\"{huge}\n{huge}\"\n3,{SCAM_EXAMPLE}\n4,\"a,\nb\"\n5,x,y\n"
+        ),
+    );
+    let output = run(bin("predict").arg(&csv), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert!(
+        rows[2][5].contains("line 3") && rows[2][5].contains("16 MiB"),
+        "{:?}",
+        &rows[2][2..]
+    );
+    assert_eq!(rows[3][0], "3");
+    assert_eq!(rows[3][2], "scam");
+    assert_eq!(rows[4][1], "a,\nb");
+    assert!(rows[5][5].contains("line 8"), "{:?}", rows[5]);
+    let output = run(bin("predict").arg(&csv).arg("--strict"), None);
+    assert_error(&output, 3, &["huge.csv:3", "16 MiB"]);
+    let labeled = write_file(
+        dir.path(),
+        "huge_train.csv",
+        format!("text,label\nok,legit\n\"{huge}\",scam\n"),
+    );
+    let model = dir.path().join("m.jscam");
+    let output = run(bin("train").arg(&labeled).arg("-o").arg(&model), None);
+    assert_error(&output, 3, &["huge_train.csv:3", "16 MiB"]);
+    assert!(!model.exists());
+}
+
+/// 10.7: LF and CRLF blank lines are treated alike: an output row each for
+/// `predict`, skipped by `train` (an Excel file ending in \r\n\r\n trains).
+#[test]
+fn blank_lines_get_a_row_and_do_not_stop_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_file(
+        dir.path(),
+        "blank.csv",
+        format!("id,text\r\n1,{SCAM_EXAMPLE}\r\n\r\n2,{OTP_EXAMPLE}\n\n3,x\r\n\r\n"),
+    );
+    let output = run(bin("predict").arg(&csv), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    let notes: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
+    assert_eq!(
+        notes,
+        ["", "blank_line", "", "blank_line", "", "blank_line"]
+    );
+    assert_eq!(rows[2], ["", "", "", "", "blank_line", ""]);
+    assert!(rows[1..].iter().all(|r| r[5].is_empty()), "no error rows");
+    assert!(
+        stderr(&output).contains("read 6 rows, scored 3, errors 0")
+            && stderr(&output).contains("blank lines 3"),
+        "{}",
+        stderr(&output)
+    );
+    let excel = write_file(
+        dir.path(),
+        "excel.csv",
+        labeled_csv(&tiny_rows(), "\r\n") + "\r\n",
+    );
+    let model = dir.path().join("m.jscam");
+    let output = run(bin("train").arg(&excel).arg("-o").arg(&model), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("24 rows"), "{}", stderr(&output));
+}
+
+/// 10.8: an absurd thread count is refused at once, naming the flag.
+#[test]
+fn threads_have_an_upper_bound() {
+    let output = run(bin("predict").args(["--threads", "100000"]), Some(b"x"));
+    assert_error(&output, 2, &["--threads", "100000"]);
+}
+
+/// Rebuilds a model file with an edited header and payload and a valid checksum.
+fn forge(
+    bytes: &[u8],
+    edit_header: impl FnOnce(&mut serde_json::Value),
+    edit_payload: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    use sha2::Digest;
+    let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&bytes[20..20 + header_len]).unwrap();
+    let rest = &bytes[20 + header_len..];
+    let payload_len = u64::from_le_bytes(rest[..8].try_into().unwrap()) as usize;
+    let mut payload = rest[8..8 + payload_len].to_vec();
+    edit_header(&mut header);
+    edit_payload(&mut payload);
+    let header = serde_json::to_vec_pretty(&header).unwrap();
+    let mut out = bytes[..12].to_vec();
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&payload);
+    let checksum = sha2::Sha256::digest(&out);
+    out.extend_from_slice(&checksum);
+    out
+}
+
+/// 10.9 and 10.10: forged models with a valid checksum but huge IDF
+/// values, or empty or equal labels, are refused (exit 4).
+#[test]
+fn forged_models_with_a_valid_checksum_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path());
+    let bytes = std::fs::read(&model).unwrap();
+    // The untouched round trip loads: the forging itself is sound.
+    let same = write_file(dir.path(), "same.jscam", forge(&bytes, |_| {}, |_| {}));
+    let output = run(bin("predict").arg("-m").arg(&same), Some(b"x"));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // The first feature's IDF sits after the intercept, the name length and the name.
+    let huge_idf = forge(
+        &bytes,
+        |_| {},
+        |payload| {
+            let name_len = u32::from_le_bytes(payload[8..12].try_into().unwrap()) as usize;
+            let at = 12 + name_len;
+            payload[at..at + 8].copy_from_slice(&1.7e308f64.to_le_bytes());
+        },
+    );
+    let empty_label = forge(&bytes, |h| h["labels"]["positive"] = "".into(), |_| {});
+    let equal_labels = forge(&bytes, |h| h["labels"]["negative"] = "scam".into(), |_| {});
+    for (name, forged, reason) in [
+        ("idf.jscam", huge_idf, "IDF"),
+        ("empty.jscam", empty_label, "labels must not be empty"),
+        ("equal.jscam", equal_labels, "must differ"),
+    ] {
+        let path = write_file(dir.path(), name, forged);
+        let output = run(
+            bin("predict")
+                .arg("-m")
+                .arg(&path)
+                .args(["--format", "jsonl"]),
+            Some(SCAM_EXAMPLE.as_bytes()),
+        );
+        assert_error(&output, 4, &[name, reason]);
+        assert_eq!(stdout(&output), "", "nothing scored with {name}");
+    }
+}
+
+/// 10.11: with both `label` and `predicted_label` in the input, the added
+/// column is `predicted_label_2`; no duplicate JSON keys.
+#[test]
+fn added_columns_take_the_first_free_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_file(
+        dir.path(),
+        "both.csv",
+        format!("text,label,predicted_label\n{SCAM_EXAMPLE},scam,scam\n"),
+    );
+    let output = run(bin("predict").arg(&input), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(
+        rows[0],
+        [
+            "text",
+            "label",
+            "predicted_label",
+            "predicted_label_2",
+            "probability",
+            "note",
+            "error"
+        ]
+    );
+    assert_eq!(rows[1][3], "scam");
+    let output = run(bin("predict").arg(&input).args(["--format", "jsonl"]), None);
+    let line = stdout(&output);
+    let value: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(value.len(), 7, "seven distinct keys: {line}");
+    assert_eq!(value["predicted_label_2"], "scam");
+}
+
+/// 10.12: a header that names the text or label column twice is refused.
+#[test]
+fn a_column_named_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_file(
+        dir.path(),
+        "dup.csv",
+        "text,label,text\na,scam,b\nc,legit,d\n",
+    );
+    let output = run(bin("predict").arg(&input), None);
+    assert_error(
+        &output,
+        3,
+        &["dup.csv:1", "\"text\" more than once", "columns 1 and 3"],
+    );
+    let input = write_file(
+        dir.path(),
+        "dup_label.csv",
+        "text,label,label\na,scam,legit\n",
+    );
+    let output = run(
+        bin("train")
+            .arg(&input)
+            .arg("-o")
+            .arg(dir.path().join("m.jscam")),
+        None,
+    );
+    assert_error(&output, 3, &["dup_label.csv:1", "\"label\" more than once"]);
+}
+
+/// 10.13: the message names the flag that was given.
+#[test]
+fn an_out_of_range_threshold_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.jscam");
+    for (flag, value) in [
+        ("--threshold", "1.5"),
+        ("--max-fpr", "1.5"),
+        ("--min-precision", "2"),
+    ] {
+        let output = run(
+            bin("train")
+                .arg(fixture("tiny.csv"))
+                .arg("-o")
+                .arg(&model)
+                .args([flag, value]),
+            None,
+        );
+        assert_error(&output, 2, &[flag, value]);
+        let err = stderr(&output);
+        for other in ["--threshold", "--max-fpr", "--min-precision"] {
+            assert!(other == flag || !err.contains(other), "{flag}: {err}");
+        }
+    }
+}
+
+/// 10.14: a failing stdout is named.
+#[test]
+fn writing_stdout_to_a_full_disk_says_so() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipping: no /dev/full");
+        return;
+    };
+    let output = bin("inspect")
+        .stdout(full.try_clone().unwrap())
+        .output()
+        .unwrap();
+    assert_error(&output, 5, &["writing <stdout>"]);
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(fixture("tiny.csv"))
+        .stdout(full.try_clone().unwrap())
+        .output()
+        .unwrap();
+    assert_error(&output, 5, &["writing <stdout>"]);
+    let output = bin("predict")
+        .arg(fixture("tiny.csv"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_error(&output, 5, &["writing <stdout>"]);
+}
+
+/// 10.15: only empty texts, or a single group, is named with the file.
+#[test]
+fn nothing_to_learn_from_is_named_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write_file(
+        dir.path(),
+        "blank_texts.csv",
+        "text,label\n,scam\n \t,legit\n,legit\n",
+    );
+    let output = run(
+        bin("train")
+            .arg(&empty)
+            .arg("-o")
+            .arg(dir.path().join("m.jscam")),
+        None,
+    );
+    assert_error(&output, 3, &["blank_texts.csv", "every text is empty"]);
+    let output = run(bin("evaluate").arg("cv").arg(&empty), None);
+    assert_error(&output, 3, &["blank_texts.csv", "every text is empty"]);
+
+    let rows = tiny_rows();
+    let mut grouped = String::from("text,label,family\n");
+    for (t, l) in &rows {
+        grouped.push_str(&format!("{t},{l},same\n"));
+    }
+    let grouped = write_file(dir.path(), "one_group.csv", grouped);
+    let output = run(
+        bin("evaluate")
+            .arg("cv")
+            .arg(&grouped)
+            .args(["--group-column", "family"]),
+        None,
+    );
+    assert_error(
+        &output,
+        3,
+        &["one_group.csv", "same group", "at least 2 groups"],
+    );
+}
+
+/// 10.16: `-o` naming the training data is refused; the data is untouched.
+#[test]
+fn train_refuses_to_overwrite_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_file(
+        dir.path(),
+        "X.csv",
+        std::fs::read(fixture("tiny.csv")).unwrap(),
+    );
+    let before = std::fs::read(&data).unwrap();
+    for target in [data.clone(), dir.path().join(".").join("X.csv")] {
+        let output = run(bin("train").arg(&data).arg("-o").arg(&target), None);
+        assert_error(&output, 2, &["X.csv", "is the training data"]);
+        assert_eq!(std::fs::read(&data).unwrap(), before);
+    }
+}
+
+/// 10.17: categories and texts cannot break the report's tables or inject
+/// headings or HTML.
+#[test]
+fn report_cells_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("text,label,category\n");
+    for (i, (t, l)) in tiny_rows().iter().enumerate() {
+        let category = if i % 2 == 0 {
+            "\"a|b\n# injected\"".to_owned()
+        } else {
+            "<script>x</script>".to_owned()
+        };
+        // Make every message a misclassified-looking one: the worst lists fill up.
+        text.push_str(&format!("\"{t}|<b>\n## bad\",{l},{category}\n"));
+    }
+    let data = write_file(dir.path(), "hostile.csv", text);
+    let report = dir.path().join("report");
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "3", "--threshold", "0.99"])
+            .arg(&data)
+            .arg("--report")
+            .arg(&report),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(!md.contains("<script>") && !md.contains("<b>"), "{md}");
+    // Every row of a table has as many cell separators (unescaped pipes) as its header.
+    let mut columns = None;
+    for line in md.lines() {
+        assert!(
+            !line.starts_with("# injected") && !line.starts_with("## bad"),
+            "injected heading: {line}"
+        );
+        if !line.starts_with('|') {
+            columns = None;
+            continue;
+        }
+        let separators = line.replace("\\|", "").matches('|').count();
+        let expected = *columns.get_or_insert(separators);
+        assert_eq!(separators, expected, "broken table row: {line}");
+    }
+    assert!(md.contains("a\\|b \\# injected"), "{md}");
+}
+
+/// 10.18: a UTF-16 file is named as such, without the cp932 hint.
+#[test]
+fn utf16_input_is_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in "text\n未納\n".encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let input = write_file(dir.path(), "u16.csv", bytes);
+    let output = run(bin("predict").arg(&input), None);
+    assert_error(&output, 3, &["u16.csv:1", "UTF-16"]);
+    assert!(
+        !stderr(&output).contains("--encoding cp932"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(
+        bin("train")
+            .arg(&input)
+            .arg("-o")
+            .arg(dir.path().join("m.jscam")),
+        None,
+    );
+    assert_error(&output, 3, &["u16.csv:1", "UTF-16"]);
+}

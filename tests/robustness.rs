@@ -254,3 +254,141 @@ fn recall_floor_on_spamhunter_ja() {
         scores.len()
     );
 }
+
+/// Issue 10.5: 64 KiB messages that made the entity regex quadratic. Their
+/// speed is measured by `cargo bench --bench pipeline` (pathological_64k);
+/// here, what they normalize to.
+#[test]
+fn pathological_messages_normalize_as_before() {
+    let normalizer = Normalizer::new();
+    for unit in ["1.", "a@", "a.", "a-"] {
+        let text = unit.repeat(MAX_MESSAGE_BYTES / unit.len());
+        let n = normalizer.normalize(&text);
+        assert_eq!(
+            n.entities().count(),
+            0,
+            "{unit:?}: no entity in {:?}…",
+            &n.text[..40]
+        );
+        assert_eq!(n.text, text, "{unit:?} is left as it is");
+    }
+    let hyphens = "1-".repeat(MAX_MESSAGE_BYTES / 2);
+    let n = normalizer.normalize(&hyphens);
+    let entities: Vec<&str> = n.entities().collect();
+    assert_eq!(entities, ["<num>", "num:grouped", "num:len13+"]);
+    assert_eq!(n.text, "-");
+    // Real addresses are still found next to the noise.
+    let mixed = format!(
+        "{} 連絡先 info@example.co.jp または https://amaz0n-jp.icu/a",
+        "a.".repeat(20_000)
+    );
+    let entities: Vec<String> = normalizer
+        .normalize(&mixed)
+        .entities()
+        .map(str::to_owned)
+        .collect();
+    assert!(entities.iter().any(|e| e == "<email>"), "{entities:?}");
+    assert!(entities.iter().any(|e| e == "<url>"), "{entities:?}");
+    // And the whole pipeline scores them.
+    let model = Model::embedded_default().unwrap();
+    let score = model.score(&"1.".repeat(MAX_MESSAGE_BYTES / 2)).unwrap();
+    assert!(score.probability.is_finite());
+}
+
+/// Issue 10.4: the temporary file is not at a predictable name, and a
+/// symlink planted at the old name (`.NAME.<pid>.tmp`) is not followed.
+#[test]
+fn saving_never_follows_a_planted_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    let target = dir.path().join("m.jscam");
+    let planted = dir
+        .path()
+        .join(format!(".m.jscam.{}.tmp", std::process::id()));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    #[cfg(not(unix))]
+    std::fs::write(&planted, b"planted").unwrap();
+    let model = Model::embedded_default().unwrap();
+    model.save(&target).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(
+        std::fs::symlink_metadata(&target)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    assert!(Model::load(&target).is_ok());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
+}
+
+/// Issue 10.1: a model that would not decode is never written, and the
+/// previous file stays.
+#[test]
+fn a_model_that_would_not_load_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("m.jscam");
+    std::fs::write(&target, b"previous model").unwrap();
+    let good = Model::embedded_default().unwrap();
+    let mut header = good.header().clone();
+    // JSON has no infinity: serde writes null, which does not read back as a number.
+    header.fit.gradient_tolerance = f64::INFINITY;
+    let broken = Model::new(
+        header,
+        good.vocabulary().clone(),
+        good.weights().to_vec(),
+        good.intercept(),
+    )
+    .unwrap();
+    let err = broken.save(&target).unwrap_err().to_string();
+    assert!(
+        err.contains("m.jscam") && err.contains("would not load"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"previous model");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temporary file left"
+    );
+}
+
+/// Issue 10.9: finite but huge IDF values are refused when a model is assembled.
+#[test]
+fn models_that_could_score_non_finite_are_refused() {
+    let good = Model::embedded_default().unwrap();
+    let names = good.vocabulary().names().to_vec();
+    let mut idf = good.vocabulary().idf().to_vec();
+    idf[0] = 1.7e308;
+    let vocabulary = jscam::features::Vocabulary::new(
+        good.header().features.clone(),
+        names.into_iter().zip(idf).collect(),
+    )
+    .unwrap();
+    let err = Model::new(
+        good.header().clone(),
+        vocabulary,
+        good.weights().to_vec(),
+        good.intercept(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("IDF"), "{err}");
+    let mut weights = good.weights().to_vec();
+    weights[0] = f64::MAX;
+    weights[1] = f64::MAX;
+    let err = Model::new(
+        good.header().clone(),
+        good.vocabulary().clone(),
+        weights,
+        good.intercept(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("overflow"), "{err}");
+}

@@ -209,17 +209,22 @@ fn run(args: Args) -> anyhow::Result<()> {
             )
         }
     };
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
+    } else {
+        evaluation.to_text()
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&evaluation)?)?;
-    } else {
-        write!(out, "{}", evaluation.to_text())?;
+    // A closed stdout (`| head`) is not an error, and the report is still written.
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(jscam::Error::write("<stdout>", e).into());
     }
-    out.flush()?;
     if let Some(dir) = &args.report {
         let path = report::write_report(&evaluation, dir).context("writing the report")?;
-        eprintln!("evaluate: wrote {}", path.display());
+        cli::note(format_args!("evaluate: wrote {}", path.display()));
     }
     Ok(())
 }

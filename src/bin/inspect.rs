@@ -24,8 +24,19 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let mut out = Vec::new();
+    describe(&args, &mut out)?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut stdout = stdout.lock();
+    stdout
+        .write_all(&out)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| jscam::Error::write("<stdout>", e))?;
+    Ok(())
+}
+
+/// Writes the description into `out` (memory, so it cannot fail for I/O reasons).
+fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
     let loaded;
     let (model, name): (&Model, String) = match &args.model {
         Some(path) => {
@@ -52,7 +63,6 @@ fn run(args: Args) -> anyhow::Result<()> {
             },
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-        out.flush()?;
         return Ok(());
     }
     let t = &header.training;
@@ -123,18 +133,27 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     writeln!(out, "seed, date:       {}, {}", t.seed, t.date)?;
     match &t.held_out {
-        Some(h) => writeln!(
-            out,
-            "held-out metrics: {} rows ({:.0}%): precision {:.4} recall {:.4} F1 {:.4} accuracy {:.4} ROC-AUC {:.4}; confusion [[TN FP] [FN TP]] = {:?}",
-            h.rows,
-            h.fraction * 100.0,
-            h.precision,
-            h.recall,
-            h.f1,
-            h.accuracy,
-            h.roc_auc,
-            h.confusion
-        )?,
+        Some(h) => {
+            let shown = |v: f64| {
+                if v.is_nan() {
+                    "n/a".to_owned()
+                } else {
+                    format!("{v:.4}")
+                }
+            };
+            writeln!(
+                out,
+                "held-out metrics: {} rows ({:.0}%): precision {} recall {} F1 {} accuracy {} ROC-AUC {}; confusion [[TN FP] [FN TP]] = {:?}",
+                h.rows,
+                h.fraction * 100.0,
+                shown(h.precision),
+                shown(h.recall),
+                shown(h.f1),
+                shown(h.accuracy),
+                shown(h.roc_auc),
+                h.confusion
+            )?
+        }
         None => writeln!(out, "held-out metrics: none (trained with --holdout 0)")?,
     }
     writeln!(out, "intercept:        {:+.4}", model.intercept())?;
@@ -146,7 +165,6 @@ fn run(args: Args) -> anyhow::Result<()> {
     for (name, weight) in &toward_negative {
         writeln!(out, "  {weight:+9.4}  {name}")?;
     }
-    out.flush()?;
     Ok(())
 }
 

@@ -76,6 +76,7 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    cli::check_threads(args.threads.unwrap_or(0))?;
     if let Some(threads) = args.threads.filter(|&t| t > 0) {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -124,10 +125,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let summary = batch::run(model, &options, &mut out).context("classifying")?;
-    out.flush().context("writing the output")?;
+    out.flush()
+        .map_err(|e| jscam::Error::write("<stdout>", e))
+        .context("writing the output")?;
     if !args.quiet {
-        eprintln!(
-            "predict: read {} rows, scored {}, errors {}, labeled {} {}{}",
+        cli::note(format_args!(
+            "predict: read {} rows, scored {}, errors {}, labeled {} {}{}{}",
             summary.read,
             summary.scored,
             summary.errors,
@@ -137,8 +140,13 @@ fn run(args: Args) -> anyhow::Result<()> {
                 format!(", unsure {}", summary.unsure)
             } else {
                 String::new()
+            },
+            if summary.blank > 0 {
+                format!(", blank lines {}", summary.blank)
+            } else {
+                String::new()
             }
-        );
+        ));
     }
     Ok(())
 }

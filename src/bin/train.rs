@@ -47,6 +47,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         holdout_fraction: args.holdout,
         ..args.model.to_options()?
     };
+    let inputs = args.input.iter().chain(&args.model.also_train);
+    let named = inputs
+        .map(|p| (p, "the training data"))
+        .chain(args.model.links.iter().map(|p| (p, "the --links file")));
+    for (input, what) in named {
+        if cli::same_file(input, &args.model_out) {
+            anyhow::bail!(jscam::Error::Config(format!(
+                "-o {} is {what} ({}); write the model somewhere else",
+                args.model_out.display(),
+                input.display()
+            )));
+        }
+    }
     let read_options = LabeledCsvOptions {
         text_column: args.text_column,
         label_column: args.label_column,
@@ -65,12 +78,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         let counts = part.label_counts();
         let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
         spinner.suspend(|| {
-            eprintln!(
+            cli::note(format_args!(
                 "train: {}: {} rows ({})",
                 part.files_display(),
                 part.texts.len(),
                 listing.join(", ")
-            )
+            ))
         });
     }
     spinner.set_message("training");
@@ -81,36 +94,45 @@ fn run(args: Args) -> anyhow::Result<()> {
     let model = &outcome.model;
     if let Some(s) = &outcome.held_out {
         let c = s.confusion;
-        eprintln!(
-            "train: held-out {:.0}% (seed {}): precision {:.4} recall {:.4} F1 {:.4} ROC-AUC {:.4}",
+        let shown = |v: f64| {
+            if v.is_nan() {
+                "n/a (one class held out)".to_owned()
+            } else {
+                format!("{v:.4}")
+            }
+        };
+        cli::note(format_args!(
+            "train: held-out {:.0}% (seed {}): precision {} recall {} F1 {} ROC-AUC {}",
             args.holdout * 100.0,
             options.seed,
-            s.precision,
-            s.recall,
-            s.f1,
-            s.roc_auc
-        );
-        eprintln!("train: confusion (rows = truth, columns = predicted; negative, positive):");
-        eprintln!(
+            shown(s.precision),
+            shown(s.recall),
+            shown(s.f1),
+            shown(s.roc_auc)
+        ));
+        cli::note(format_args!(
+            "train: confusion (rows = truth, columns = predicted; negative, positive):"
+        ));
+        cli::note(format_args!(
             "train:   {:>8} {:>8}\ntrain:   {:>8} {:>8}",
             c.tn, c.fp, c.fn_, c.tp
-        );
+        ));
     }
     let info = &model.header().training;
     if !info.converged {
-        eprintln!(
+        cli::note(format_args!(
             "train: warning: the optimizer stopped at --max-iter {} before converging; raise --max-iter or --alpha",
             info.iterations
-        );
+        ));
     }
     model.save(&args.model_out).context("writing the model")?;
-    eprintln!(
+    cli::note(format_args!(
         "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
         args.model_out.display(),
         model.vocabulary().len(),
         model.threshold(),
         info.iterations
-    );
+    ));
     Ok(())
 }
 
