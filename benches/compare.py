@@ -624,8 +624,23 @@ def threshold_for_fpr(y: np.ndarray, scores: np.ndarray, max_fpr: float) -> tupl
     t, fp_t = s[last_of_tie], fp[last_of_tie]
     ok = fp_t / max(negatives, 1) <= max_fpr + FPR_SLACK
     if ok.any():
+        if BEST_F1_WITHIN_FPR:
+            # jscam's default rule: the best F1 among the thresholds within
+            # the budget (ties to the stricter one).
+            positives = int((y == 1).sum())
+            tp_t = (np.cumsum(1 - neg))[last_of_tie]
+            precision = tp_t / np.maximum(tp_t + fp_t, 1)
+            recall = tp_t / max(positives, 1)
+            f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-300), 0.0)
+            f1 = np.where(ok, f1, -1.0)
+            return float(t[int(np.argmax(f1))]), True
         return float(t[ok].min()), True
     return float(np.nextafter(s.max(), np.inf)), False
+
+
+# Set by `protocol --rule`: choose the best-F1 threshold within the FPR
+# budget (jscam's default rule) instead of the lowest one within it.
+BEST_F1_WITHIN_FPR = False
 
 
 def decision_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
@@ -790,6 +805,8 @@ def cmd_protocol(args: argparse.Namespace) -> None:
     inner grouped CV on the training side, then fit on the whole training
     side and decide the fold's rows at that fold's threshold."""
     start = time.perf_counter()
+    global BEST_F1_WITHIN_FPR
+    BEST_F1_WITHIN_FPR = args.rule == "f1-within-fpr"
     data = read_labeled(args.data, args.text_column, args.label_column, args.positive_label)
     folds = read_folds(args.folds, len(data))
     used = folds >= 0
@@ -856,7 +873,8 @@ def cmd_protocol(args: argparse.Namespace) -> None:
                 "training side's evaluated rows"
                 + (f" grouped by `{args.group_column}`" if args.group_column else "")
                 + f" (seed {args.seed}; --also-train rows in every inner training side); threshold = "
-                f"lowest inner out-of-fold score with FPR <= {args.max_fpr:g}; then fit on the whole "
+                + ("best-F1 inner out-of-fold score among those" if BEST_F1_WITHIN_FPR else "lowest inner out-of-fold score")
+                + f" with FPR <= {args.max_fpr:g}; then fit on the whole "
                 "training side, score the fold, decide at that fold's threshold; metrics pooled"
             ),
             "score": "log-odds log P(scam) - log P(legit); probability = sigmoid(score)",
@@ -898,7 +916,8 @@ def print_protocol_table(results: dict, max_fpr: float) -> None:
         cells += [r["at_threshold_0.5"]["f1"], r["at_threshold_0.5"]["false_positive_rate"]]
         print(f"| {name} | {tuned} | " + " | ".join(_fmt(c) for c in cells) + f" | {r['seconds']:.0f} |")
     print()
-    print(f"Thresholds: per outer fold, the lowest inner out-of-fold score with FPR ≤ {max_fpr:g}; "
+    rule = "the best-F1 inner out-of-fold score among those" if BEST_F1_WITHIN_FPR else "the lowest inner out-of-fold score"
+    print(f"Thresholds: per outer fold, {rule} with FPR ≤ {max_fpr:g}; "
           "the @0.5 columns decide the same pooled scores at P = 0.5.")
 
 
@@ -972,7 +991,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="labeled CSV always on the training side, never evaluated (repeatable)",
     )
-    p.add_argument("--max-fpr", type=float, default=0.02, help="threshold rule (default: 0.02)")
+    p.add_argument("--max-fpr", type=float, default=0.04, help="FPR budget of the threshold rule (default: 0.04)")
+    p.add_argument(
+        "--rule",
+        choices=["f1-within-fpr", "max-fpr"],
+        default="f1-within-fpr",
+        help="threshold: best F1 within the FPR budget (jscam's default) or the lowest within it",
+    )
     p.add_argument("--inner-k", type=int, default=5, help="inner folds (default: 5)")
     p.add_argument(
         "--c-grid",

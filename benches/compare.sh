@@ -517,7 +517,7 @@ if "real_protocol" in results:
     L += ["## Real-data protocol: real_ja, threshold fitted per fold", "",
           f"{ch['jscam_rows']} real rows ({ch['jscam_positive']} scam), {ch['k']} folds grouped by `source` "
           f"(`evaluate cv --folds-out`, read by `compare.py protocol --folds`); {also} on the training "
-          "side of every fold, never evaluated. Each fold's threshold is the lowest inner "
+          "side of every fold, never evaluated. Each fold's threshold is the best-F1 inner "
           f"out-of-fold score with FPR ≤ {rp['max_fpr']:g} (inner grouped CV on the fold's training side); "
           "the scikit-learn baselines also tune C (alpha for NB) there by inner ROC-AUC. "
           "Threshold metrics pool the per-fold decisions; ROC-AUC, PR-AUC and recall@FPR≤1% "

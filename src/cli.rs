@@ -140,14 +140,18 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Fixed decision threshold on P(positive).
-    #[arg(long, conflicts_with_all = ["max_fpr", "min_precision"])]
+    #[arg(long, conflicts_with_all = ["max_fpr", "min_precision", "f1_max_fpr"])]
     pub threshold: Option<f64>,
-    /// Pick the threshold by cross-validation to keep the false-positive rate at or below this.
-    #[arg(long, conflicts_with = "min_precision")]
+    /// Pick the threshold by cross-validation: the lowest one whose false-positive rate is at most this.
+    #[arg(long, conflicts_with_all = ["min_precision", "f1_max_fpr"])]
     pub max_fpr: Option<f64>,
     /// Pick the threshold by cross-validation to keep precision at or above this.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "f1_max_fpr")]
     pub min_precision: Option<f64>,
+    /// Pick the threshold by cross-validation: the one with the best F1 among
+    /// those whose false-positive rate is at most this (the default rule, at 0.04).
+    #[arg(long)]
+    pub f1_max_fpr: Option<f64>,
     /// L2 regularization strength (larger = simpler model).
     #[arg(long, default_value_t = FitParams::default().alpha)]
     pub alpha: f64,
@@ -219,11 +223,17 @@ impl ModelArgs {
     pub fn to_options(&self) -> Result<TrainOptions, Error> {
         // The flags exclude each other (clap), so at most one is set; an
         // out-of-range value is reported under the flag that was given.
-        let (flag, value, threshold) = match (self.threshold, self.max_fpr, self.min_precision) {
-            (Some(t), _, _) => ("--threshold", t, ThresholdRule::Fixed(t)),
-            (_, Some(f), _) => ("--max-fpr", f, ThresholdRule::MaxFpr(f)),
-            (_, _, Some(p)) => ("--min-precision", p, ThresholdRule::MinPrecision(p)),
-            (None, None, None) => ("--threshold", 0.5, TrainOptions::default().threshold),
+        let (flag, value, threshold) = match (
+            self.threshold,
+            self.max_fpr,
+            self.min_precision,
+            self.f1_max_fpr,
+        ) {
+            (Some(t), ..) => ("--threshold", t, ThresholdRule::Fixed(t)),
+            (_, Some(f), ..) => ("--max-fpr", f, ThresholdRule::MaxFpr(f)),
+            (_, _, Some(p), _) => ("--min-precision", p, ThresholdRule::MinPrecision(p)),
+            (.., Some(f)) => ("--f1-max-fpr", f, ThresholdRule::BestF1WithinFpr(f)),
+            (None, None, None, None) => ("--threshold", 0.5, TrainOptions::default().threshold),
         };
         if !(0.0..=1.0).contains(&value) {
             return Err(Error::Config(format!(

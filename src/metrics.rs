@@ -219,6 +219,31 @@ pub fn threshold_for_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> Option
         })
 }
 
+/// The threshold with the best F1 among those whose false-positive rate is
+/// at most `max_fpr` (ties go to the stricter threshold); when none is, the
+/// fallback of [`threshold_for_fpr`].
+pub fn threshold_for_f1_within_fpr(truth: &[bool], scores: &[f64], max_fpr: f64) -> Option<f64> {
+    let f1 = |p: &CurvePoint| {
+        if p.precision + p.tpr > 0.0 {
+            2.0 * p.precision * p.tpr / (p.precision + p.tpr)
+        } else {
+            0.0
+        }
+    };
+    let mut best: Option<(f64, f64)> = None;
+    for point in roc_curve(truth, scores).iter().skip(1) {
+        if point.fpr > max_fpr + 1e-12 {
+            break;
+        }
+        let value = f1(point);
+        if best.is_none_or(|(b, _)| value > b) {
+            best = Some((value, point.threshold));
+        }
+    }
+    best.map(|(_, t)| t)
+        .or_else(|| threshold_for_fpr(truth, scores, max_fpr))
+}
+
 /// The lowest threshold whose precision is at least `min_precision`.
 pub fn threshold_for_precision(truth: &[bool], scores: &[f64], min_precision: f64) -> Option<f64> {
     roc_curve(truth, scores)
@@ -432,6 +457,19 @@ mod tests {
         let t = threshold_for_fpr(&truth, &scores, 0.0).unwrap();
         assert!(t > 0.8 && t < 0.8 + 1e-12, "{t}");
         assert_eq!(threshold_for_fpr(&[false], &[1.0], 0.0), None);
+    }
+
+    #[test]
+    fn best_f1_within_a_false_positive_budget() {
+        // Scores: P .9, P .8, N .7, P .6, N .5, N .4, P .3, N .2 (4 negatives).
+        let truth = [true, true, false, true, false, false, true, false];
+        let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+        // Budget 0.5 (two negatives): F1 is 3/4 at .6 and 2/3 at .5, the
+        // lowest threshold within budget, which MaxFpr would take.
+        assert_eq!(threshold_for_f1_within_fpr(&truth, &scores, 0.5), Some(0.6));
+        assert_eq!(threshold_for_fpr(&truth, &scores, 0.5), Some(0.5));
+        // A tight budget binds: FPR 0 allows only .9 and .8.
+        assert_eq!(threshold_for_f1_within_fpr(&truth, &scores, 0.0), Some(0.8));
     }
 
     #[test]

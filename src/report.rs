@@ -72,11 +72,24 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     let c = s.confusion;
     let mut md = String::new();
     md.push_str("# Evaluation report\n\n");
+    let threshold = if evaluation.fold_thresholds.is_empty() {
+        format!("threshold {}", s.threshold)
+    } else {
+        let each: Vec<String> = evaluation
+            .fold_thresholds
+            .iter()
+            .map(|t| format!("{t:.4}"))
+            .collect();
+        format!(
+            "threshold fitted inside each fold: {} (median {:.4}); each row is decided at its fold's",
+            each.join(", "),
+            s.threshold
+        )
+    };
     md.push_str(&format!(
-        "Protocol: {}.\n\nPositive label: {}; threshold {}.\n\n",
+        "Protocol: {}.\n\nPositive label: {}; {threshold}.\n\n",
         markdown_cell(&evaluation.protocol),
         markdown_cell(&evaluation.positive_label),
-        s.threshold
     ));
     md.push_str("| metric | value |\n|---|---:|\n");
     for (name, value) in [
@@ -84,6 +97,7 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         ("accuracy", s.accuracy),
         ("precision", s.precision),
         ("recall", s.recall),
+        ("false-positive rate", s.false_positive_rate),
         ("F1", s.f1),
         ("MCC", s.mcc),
         ("ROC-AUC", s.roc_auc),
@@ -115,9 +129,22 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
             b.low, b.high, b.rows, b.mean_predicted, b.observed
         ));
     }
-    if !evaluation.categories.is_empty() {
-        md.push_str("\n## Per category\n\n| category | rows | recall | false-positive rate |\n|---|---:|---:|---:|\n");
-        for r in &evaluation.categories {
+    for (title, rates) in [
+        ("Per category", &evaluation.categories),
+        ("Per file", &evaluation.files),
+    ] {
+        if rates.is_empty() {
+            continue;
+        }
+        let column = if title == "Per file" {
+            "file"
+        } else {
+            "category"
+        };
+        md.push_str(&format!(
+            "\n## {title}\n\n| {column} | rows | recall | false-positive rate |\n|---|---:|---:|---:|\n"
+        ));
+        for r in rates {
             let fmt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.3}"));
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",

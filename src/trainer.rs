@@ -33,6 +33,10 @@ pub enum ThresholdRule {
     MaxFpr(f64),
     /// The lowest threshold whose cross-validated precision is at least this.
     MinPrecision(f64),
+    /// The threshold with the best cross-validated F1 among those whose
+    /// false-positive rate is at most this: [`ThresholdRule::MaxFpr`] when
+    /// the budget binds, without spending it when it does not.
+    BestF1WithinFpr(f64),
 }
 
 /// Everything `train` can be told. Unfitted; [`TrainOptions::train`] fits.
@@ -69,7 +73,7 @@ impl Default for TrainOptions {
             positive_label: "scam".into(),
             seed: 0,
             holdout_fraction: 0.2,
-            threshold: ThresholdRule::MaxFpr(0.04),
+            threshold: ThresholdRule::BestF1WithinFpr(0.04),
             threshold_folds: 5,
             also_train_weight: 0.25,
         }
@@ -278,6 +282,9 @@ impl Prepared {
         let chosen = match rule {
             ThresholdRule::MaxFpr(f) => metrics::threshold_for_fpr(&truth, &scores, f),
             ThresholdRule::MinPrecision(p) => metrics::threshold_for_precision(&truth, &scores, p),
+            ThresholdRule::BestF1WithinFpr(f) => {
+                metrics::threshold_for_f1_within_fpr(&truth, &scores, f)
+            }
             ThresholdRule::Fixed(t) => Some(t),
         };
         chosen.ok_or_else(|| {

@@ -677,12 +677,19 @@ fn evaluate_cv_scores_only_the_main_rows_and_fits_thresholds_inside_folds() {
             .arg(fixture("tiny_extra.csv"))
             .arg("--folds-out")
             .arg(&folds)
+            .arg("--report")
+            .arg(dir.path().join("report"))
             .arg("--json"),
         None,
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(value["summary"]["rows"], 24, "only tiny.csv is evaluated");
+    let md = std::fs::read_to_string(dir.path().join("report/report.md")).unwrap();
+    assert!(
+        md.contains("threshold fitted inside each fold") && md.contains("| false-positive rate |"),
+        "{md}"
+    );
     let thresholds = value["fold_thresholds"].as_array().unwrap();
     assert_eq!(thresholds.len(), 3);
     assert!(
