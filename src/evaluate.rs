@@ -200,6 +200,24 @@ impl Evaluation {
         }
     }
 
+    /// The threshold in words: the fixed one, or the ones fitted per fold
+    /// with their median.
+    pub fn threshold_text(&self) -> String {
+        if self.fold_thresholds.is_empty() {
+            return self.summary.threshold.to_string();
+        }
+        let each: Vec<String> = self
+            .fold_thresholds
+            .iter()
+            .map(|t| format!("{t:.4}"))
+            .collect();
+        format!(
+            "fitted inside each fold: {} (median {:.4})",
+            each.join(", "),
+            self.summary.threshold
+        )
+    }
+
     /// A plain-text report.
     pub fn to_text(&self) -> String {
         let na = |v: f64| {
@@ -222,21 +240,7 @@ impl Evaluation {
             self.positive_label,
             c.tn + c.fp
         );
-        if self.fold_thresholds.is_empty() {
-            let _ = writeln!(out, "threshold:       {}", s.threshold);
-        } else {
-            let each: Vec<String> = self
-                .fold_thresholds
-                .iter()
-                .map(|t| format!("{t:.4}"))
-                .collect();
-            let _ = writeln!(
-                out,
-                "threshold:       fitted inside each fold: {} (median {:.4})",
-                each.join(", "),
-                s.threshold
-            );
-        }
+        let _ = writeln!(out, "threshold:       {}", self.threshold_text());
         let _ = writeln!(out, "accuracy:        {}", na(s.accuracy));
         let _ = writeln!(out, "precision:       {}", na(s.precision));
         let _ = writeln!(out, "recall:          {}", na(s.recall));

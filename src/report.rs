@@ -73,17 +73,11 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     let mut md = String::new();
     md.push_str("# Evaluation report\n\n");
     let threshold = if evaluation.fold_thresholds.is_empty() {
-        format!("threshold {}", s.threshold)
+        format!("threshold {}", evaluation.threshold_text())
     } else {
-        let each: Vec<String> = evaluation
-            .fold_thresholds
-            .iter()
-            .map(|t| format!("{t:.4}"))
-            .collect();
         format!(
-            "threshold fitted inside each fold: {} (median {:.4}); each row is decided at its fold's",
-            each.join(", "),
-            s.threshold
+            "threshold {}; each row is decided at its fold's",
+            evaluation.threshold_text()
         )
     };
     md.push_str(&format!(

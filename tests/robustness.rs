@@ -191,10 +191,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
         ..Default::default()
     };
     let data = read_labeled_csv(&root().join("data/messages.csv"), &options).unwrap();
-    let options = TrainOptions {
-        threshold: ThresholdRule::Fixed(0.5),
-        ..TrainOptions::default()
-    };
+    let options = defaults_at_half();
     let scores = cross_validate(&data, None, &options, 5, true)
         .unwrap()
         .scores;
@@ -208,6 +205,15 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
     );
 }
 
+/// Default settings deciding at 0.5 (no threshold fitting: these floors
+/// compare scores at a fixed threshold).
+fn defaults_at_half() -> TrainOptions {
+    TrainOptions {
+        threshold: ThresholdRule::Fixed(0.5),
+        ..TrainOptions::default()
+    }
+}
+
 /// The UCI SMS Spam Collection target: F1 >= 0.965 and ROC-AUC >= 0.995
 /// with 5-fold stratified cross-validation (seed 0) and default settings.
 #[test]
@@ -216,10 +222,7 @@ fn accuracy_floor_on_uci_sms_spam_collection() {
         return;
     };
     let data = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
-    let options = TrainOptions {
-        threshold: ThresholdRule::Fixed(0.5),
-        ..TrainOptions::default()
-    };
+    let options = defaults_at_half();
     let scores = cross_validate(&data, None, &options, 5, false)
         .unwrap()
         .scores;

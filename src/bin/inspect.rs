@@ -103,31 +103,28 @@ fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
         "fit:              alpha {}, solver {:?}, {} iterations, converged {}",
         header.fit.alpha, header.fit.solver, t.iterations, t.converged
     )?;
-    let counts: Vec<String> = t
-        .rows_per_label
-        .iter()
-        .map(|(l, n)| format!("{l} {n}"))
-        .collect();
+    let counts = |per_label: &std::collections::BTreeMap<String, usize>| {
+        per_label
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     writeln!(
         out,
         "training data:    {} rows ({}), sha256 {}",
         t.rows,
-        counts.join(", "),
+        counts(&t.rows_per_label),
         t.data_sha256
     )?;
     for f in &t.files {
-        let counts: Vec<String> = f
-            .rows_per_label
-            .iter()
-            .map(|(l, n)| format!("{l} {n}"))
-            .collect();
         writeln!(
             out,
             "  file:           {} ({}, weight {}; {}), sha256 {}",
             f.path,
             f.role,
             f.weight,
-            counts.join(", "),
+            counts(&f.rows_per_label),
             f.sha256
         )?;
     }
