@@ -1,14 +1,16 @@
 //! # jscam: an offline Japanese SMS scam classifier
 //!
 //! A message goes through five stages, one module each:
-//! [`normalize`] (NFKC, zero-width removal, URL/phone/number placeholders) →
+//! [`normalize`] (NFKC, zero-width removal, URL/phone/number placeholders,
+//! link facts from [`links`]) →
 //! [`tokenize`] (lindera with an IPADIC dictionary built from source and
 //! embedded) → [`features`] (word, bigram and character n-gram TF-IDF) →
 //! [`model`] (L2-regularized logistic regression, fitted by [`solver`]) →
 //! [`io`] / [`batch`] (CSV and JSON Lines in and out). [`metrics`] and
 //! [`trainer`] measure and train; [`report`] writes evaluation reports.
 //!
-//! The default model, trained on `data/messages.csv`, is embedded:
+//! The default model, trained on real messages (`real_ja`) plus the written
+//! corpus `data/messages.csv`, is embedded:
 //!
 //! ```
 //! use jscam::Model;

@@ -20,7 +20,8 @@ use crate::normalize::NORMALIZATION_VERSION;
 use crate::solver::FitParams;
 use crate::tokenize::DICTIONARY_ID;
 
-/// The default model, trained from `data/messages.csv` and embedded at build time.
+/// The default model, trained on `real_ja` plus `data/messages.csv` (see the
+/// README, Reproducible) and embedded at build time.
 static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../models/default.jscam");
 
 /// The two labels, and which one the probability refers to.
@@ -303,7 +304,7 @@ impl Model {
         })
     }
 
-    /// The default model embedded in the library (trained from `data/messages.csv`).
+    /// The default model embedded in the library (trained on `real_ja` plus `data/messages.csv`).
     ///
     /// # Errors
     /// Fails only if the embedded file is damaged.
