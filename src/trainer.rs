@@ -317,6 +317,21 @@ pub fn stratified_split(
     (train, test)
 }
 
+/// Seeded split that keeps every group on one side: the groups are dealt
+/// into round(1 / `test_fraction`) stratified folds (as in
+/// [`stratified_folds`]) and the first fold is the test side, so its share
+/// is close to `test_fraction`. Returns (train rows, test rows).
+pub fn grouped_split(
+    positive: &[bool],
+    test_fraction: f64,
+    seed: u64,
+    groups: &[String],
+) -> (Vec<usize>, Vec<usize>) {
+    let k = (1.0 / test_fraction).round().max(2.0) as usize;
+    let folds = stratified_folds(positive, k, seed, Some(groups));
+    (0..positive.len()).partition(|&i| folds[i] != 0)
+}
+
 /// Seeded stratified k-fold assignment (fold number per row). With `groups`,
 /// every group lands in one fold: groups are shuffled, then placed largest
 /// first into the fold that has the fewest rows of the group's majority class.
@@ -474,11 +489,19 @@ impl TrainOptions {
         let always: Vec<usize> = (n_data..prepared.docs.len()).collect();
 
         let held_out = if self.holdout_fraction > 0.0 {
-            let (train, test) = stratified_split(
-                &prepared.positive[..n_data],
-                self.holdout_fraction,
-                self.seed,
-            );
+            let (train, test) = match data.groups.as_deref() {
+                Some(groups) => grouped_split(
+                    &prepared.positive[..n_data],
+                    self.holdout_fraction,
+                    self.seed,
+                    groups,
+                ),
+                None => stratified_split(
+                    &prepared.positive[..n_data],
+                    self.holdout_fraction,
+                    self.seed,
+                ),
+            };
             if test.is_empty() || train.is_empty() {
                 None
             } else {
@@ -657,6 +680,22 @@ mod tests {
             stratified_split(&positive, 0.2, 2).1,
             stratified_split(&positive, 0.2, 1).1
         );
+    }
+
+    #[test]
+    fn grouped_split_keeps_groups_whole() {
+        let positive: Vec<bool> = (0..100).map(|i| i % 2 == 0).collect();
+        let groups: Vec<String> = (0..100).map(|i| format!("g{}", i / 4)).collect();
+        let (train, test) = grouped_split(&positive, 0.2, 0, &groups);
+        assert_eq!(test.len(), 20, "five of 25 groups of 4");
+        assert_eq!(train.len(), 80);
+        for &i in &test {
+            assert!(
+                !train.iter().any(|&j| groups[j] == groups[i]),
+                "group of row {i} split"
+            );
+        }
+        assert_eq!(grouped_split(&positive, 0.2, 0, &groups), (train, test));
     }
 
     #[test]

@@ -28,8 +28,8 @@ struct Args {
     /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
     #[arg(long, default_value = "utf-8")]
     encoding: Encoding,
-    /// Keep rows sharing this column's value in one of the folds that
-    /// choose the threshold (e.g. `source`); the held-out split is by row.
+    /// Keep rows sharing this column's value on one side of the held-out
+    /// split and in one of the folds that choose the threshold (e.g. `source`).
     #[arg(long)]
     group_column: Option<String>,
     /// Share of rows held out for the printed report (0 to skip).
