@@ -84,6 +84,13 @@ fn train_tiny(dir: &Path) -> PathBuf {
     model
 }
 
+/// `inspect --json` of a model file, parsed.
+fn inspect_json(model: &Path) -> serde_json::Value {
+    let output = run(bin("inspect").arg(model).arg("--json"), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -638,8 +645,7 @@ fn train_on_several_files_records_each_file_and_its_role() {
         err.contains("tiny.csv: 24 rows") && err.contains("tiny_extra.csv: 4 rows"),
         "{err}"
     );
-    let output = run(bin("inspect").arg(&model).arg("--json"), None);
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let value = inspect_json(&model);
     let training = &value["header"]["training"];
     assert_eq!(training["rows"], 28);
     let files = training["files"].as_array().unwrap();
@@ -755,8 +761,7 @@ fn extra_link_facts_are_stored_in_the_model_and_bad_lines_are_named() {
         None,
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    let output = run(bin("inspect").arg(&model).arg("--json"), None);
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let value = inspect_json(&model);
     assert_eq!(
         value["header"]["features"]["extra_links"],
         serde_json::json!(["official example-shinkin.co.jp", "brand shinkin"])
