@@ -5,8 +5,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jscam::Model;
+use jscam::data::{LabeledCsvOptions, read_labeled_csv};
 use jscam::features::{Extractor, SparseRow};
-use jscam::io::{LabeledCsvOptions, read_labeled_csv};
 use jscam::normalize::{Normalized, Normalizer};
 use jscam::tokenize::Tokenizer;
 

@@ -43,21 +43,18 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod batch;
-pub mod cli;
+pub mod data;
 pub mod error;
-pub mod evaluate;
+pub mod eval;
 pub mod features;
-pub mod format;
-pub mod io;
 pub mod links;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
-pub mod report;
+pub mod predict;
 pub mod solver;
 pub mod tokenize;
-pub mod trainer;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use model::{Model, Score};

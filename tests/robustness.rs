@@ -3,13 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use jscam::evaluate::{cross_validate, score_with_model};
+use jscam::Model;
+use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv};
+use jscam::eval::{cross_validate, score_with_model};
 use jscam::features::{Extractor, FeatureConfig, SparseRow};
-use jscam::io::{LabeledCsvOptions, LabeledData, read_labeled_csv};
 use jscam::metrics::Summary;
+use jscam::model::file as format;
 use jscam::normalize::{MAX_MESSAGE_BYTES, Normalizer};
-use jscam::trainer::{ThresholdRule, TrainOptions};
-use jscam::{Model, format};
+use jscam::train::{ThresholdRule, TrainOptions};
 use proptest::prelude::*;
 
 fn root() -> &'static Path {
@@ -416,7 +417,7 @@ fn accuracy_floor_on_real_messages() {
     )
     .unwrap();
     let cv = cross_validate(&data, Some(&corpus), &TrainOptions::default(), 5, true).unwrap();
-    let evaluation = jscam::evaluate::Evaluation::with_fold_thresholds(
+    let evaluation = jscam::eval::Evaluation::with_fold_thresholds(
         &data,
         "scam",
         cv.scores,

@@ -1,15 +1,18 @@
 //! `evaluate`: measure accuracy by cross-validation, on a test file, or for
 //! an existing model.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jscam::evaluate::{Evaluation, cross_validate, score_with_model};
-use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csv, read_labeled_csvs};
-use jscam::{Model, cli, report};
+use jscam::Model;
+use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csv, read_labeled_csvs};
+use jscam::eval::report;
+use jscam::eval::{Evaluation, cross_validate, score_with_model};
 
 /// Measure how well a model separates the two labels.
 #[derive(Parser, Debug)]
@@ -58,7 +61,7 @@ enum Mode {
         #[arg(long)]
         scores_out: Option<PathBuf>,
         #[command(flatten)]
-        model: cli::ModelArgs,
+        model: common::ModelArgs,
     },
     /// Train on one CSV and test on another.
     TrainTest {
@@ -67,7 +70,7 @@ enum Mode {
         /// Labeled test CSV.
         test: PathBuf,
         #[command(flatten)]
-        model: cli::ModelArgs,
+        model: common::ModelArgs,
     },
     /// Test an existing model (default: the embedded one) on labeled CSVs.
     Model {
@@ -132,7 +135,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 )),
                 options.seed,
                 match options.threshold {
-                    jscam::trainer::ThresholdRule::Fixed(t) => format!("threshold fixed at {t}"),
+                    jscam::train::ThresholdRule::Fixed(t) => format!("threshold fixed at {t}"),
                     rule => format!(
                         "threshold by {rule:?} on {}-fold inner cross-validation of each fold's training side",
                         options.threshold_folds
@@ -149,7 +152,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             )
         }
         Mode::TrainTest { train, test, model } => {
-            let options = jscam::trainer::TrainOptions {
+            let options = jscam::train::TrainOptions {
                 holdout_fraction: 0.0,
                 ..model.to_options()?
             };
@@ -194,7 +197,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             test_data.check_labels_within(model.positive_label(), model.negative_label())?;
             let scores = score_with_model(model, &test_data)?;
             let threshold = threshold.unwrap_or(model.threshold());
-            jscam::batch::check_decision(threshold, None)?;
+            jscam::predict::check_decision(threshold, None)?;
             let protocol = format!(
                 "model {} tested on {}",
                 model_name(model),
@@ -224,7 +227,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(dir) = &args.report {
         let path = report::write_report(&evaluation, dir).context("writing the report")?;
-        cli::note(format_args!("evaluate: wrote {}", path.display()));
+        common::note(format_args!("evaluate: wrote {}", path.display()));
     }
     Ok(())
 }
@@ -254,6 +257,6 @@ fn write_column(
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => cli::report("evaluate", &err),
+        Err(err) => common::report("evaluate", &err),
     }
 }

@@ -1,12 +1,14 @@
 //! `inspect`: print a model file's header and its strongest features.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use jscam::{Model, cli};
+use jscam::Model;
 
 /// Show what a model is: labels, threshold, vocabulary, training data and
 /// held-out metrics, and its strongest features each way.
@@ -54,7 +56,7 @@ fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
         let value = serde_json::json!({
             "file": name,
             "format": "jscam-model",
-            "format_version": jscam::format::FORMAT_VERSION,
+            "format_version": jscam::model::file::FORMAT_VERSION,
             "header": header,
             "intercept": model.intercept(),
             "top_features": {
@@ -70,7 +72,7 @@ fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
     writeln!(
         out,
         "format:           jscam-model v{} (written by jscam {})",
-        jscam::format::FORMAT_VERSION,
+        jscam::model::file::FORMAT_VERSION,
         header.tool_version
     )?;
     writeln!(
@@ -168,6 +170,6 @@ fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => cli::report("inspect", &err),
+        Err(err) => common::report("inspect", &err),
     }
 }

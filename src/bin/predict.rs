@@ -1,5 +1,7 @@
 //! `predict`: classify messages in batch with the embedded or a given model.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,9 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use jscam::Model;
-use jscam::batch::{self, BatchOptions, InputFormat, OutputFormat};
-use jscam::cli;
-use jscam::io::Encoding;
+use jscam::data::Encoding;
+use jscam::predict::{self, BatchOptions, InputFormat, OutputFormat};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum InputArg {
@@ -59,7 +60,7 @@ struct Args {
     #[arg(long)]
     threshold: Option<f64>,
     /// Label probabilities in [LOW, HIGH) as `unsure`, e.g. 0.3,0.7.
-    #[arg(long, value_parser = cli::parse_pair::<f64>)]
+    #[arg(long, value_parser = common::parse_pair::<f64>)]
     unsure: Option<(f64, f64)>,
     /// Add the K features that pushed each score most toward each label.
     #[arg(long, default_value_t = 0)]
@@ -76,7 +77,7 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    cli::check_threads(args.threads.unwrap_or(0))?;
+    common::check_threads(args.threads.unwrap_or(0))?;
     if let Some(threads) = args.threads.filter(|&t| t > 0) {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -124,12 +125,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let summary = batch::run(model, &options, &mut out).context("classifying")?;
+    let summary = predict::run(model, &options, &mut out).context("classifying")?;
     out.flush()
         .map_err(|e| jscam::Error::write("<stdout>", e))
         .context("writing the output")?;
     if !args.quiet {
-        cli::note(format_args!(
+        common::note(format_args!(
             "predict: read {} rows, scored {}, errors {}, labeled {} {}{}{}",
             summary.read,
             summary.scored,
@@ -154,6 +155,6 @@ fn run(args: Args) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => cli::report("predict", &err),
+        Err(err) => common::report("predict", &err),
     }
 }

@@ -1,13 +1,14 @@
 //! `train`: labeled CSV → model file.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use jscam::cli;
-use jscam::io::{Encoding, LabeledCsvOptions, read_labeled_csvs};
-use jscam::trainer::TrainOptions;
+use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csvs};
+use jscam::train::TrainOptions;
 
 /// Train a scam classifier from labeled CSV files and write a model file.
 #[derive(Parser, Debug)]
@@ -36,7 +37,7 @@ struct Args {
     #[arg(long, default_value_t = 0.2)]
     holdout: f64,
     #[command(flatten)]
-    model: cli::ModelArgs,
+    model: common::ModelArgs,
     /// No progress display.
     #[arg(short, long)]
     quiet: bool,
@@ -52,7 +53,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .map(|p| (p, "the training data"))
         .chain(args.model.links.iter().map(|p| (p, "the --links file")));
     for (input, what) in named {
-        if cli::same_file(input, &args.model_out) {
+        if common::same_file(input, &args.model_out) {
             anyhow::bail!(jscam::Error::Config(format!(
                 "-o {} is {what} ({}); write the model somewhere else",
                 args.model_out.display(),
@@ -67,7 +68,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         encoding: args.encoding,
         ..Default::default()
     };
-    let spinner = cli::spinner(args.quiet, "reading");
+    let spinner = common::spinner(args.quiet, "reading");
     let data =
         read_labeled_csvs(&args.input, &read_options).context("reading the training data")?;
     let also = args
@@ -78,7 +79,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let counts = part.label_counts();
         let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
         spinner.suspend(|| {
-            cli::note(format_args!(
+            common::note(format_args!(
                 "train: {}: {} rows ({})",
                 part.files_display(),
                 part.texts.len(),
@@ -101,7 +102,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 format!("{v:.4}")
             }
         };
-        cli::note(format_args!(
+        common::note(format_args!(
             "train: held-out {:.0}% (seed {}): precision {} recall {} F1 {} ROC-AUC {}",
             args.holdout * 100.0,
             options.seed,
@@ -110,23 +111,23 @@ fn run(args: Args) -> anyhow::Result<()> {
             shown(s.f1),
             shown(s.roc_auc)
         ));
-        cli::note(format_args!(
+        common::note(format_args!(
             "train: confusion (rows = truth, columns = predicted; negative, positive):"
         ));
-        cli::note(format_args!(
+        common::note(format_args!(
             "train:   {:>8} {:>8}\ntrain:   {:>8} {:>8}",
             c.tn, c.fp, c.fn_, c.tp
         ));
     }
     let info = &model.header().training;
     if !info.converged {
-        cli::note(format_args!(
+        common::note(format_args!(
             "train: warning: the optimizer stopped at --max-iter {} before converging; raise --max-iter or --alpha",
             info.iterations
         ));
     }
     model.save(&args.model_out).context("writing the model")?;
-    cli::note(format_args!(
+    common::note(format_args!(
         "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
         args.model_out.display(),
         model.vocabulary().len(),
@@ -139,6 +140,6 @@ fn run(args: Args) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => cli::report("train", &err),
+        Err(err) => common::report("train", &err),
     }
 }

@@ -11,140 +11,22 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::features::{Extractor, FeatureConfig, SparseRow, Vocabulary};
-use crate::format;
+use crate::features::{Extractor, SparseRow, Vocabulary};
 use crate::normalize::NORMALIZATION_VERSION;
-use crate::solver::FitParams;
 use crate::tokenize::DICTIONARY_ID;
+
+pub mod file;
+pub mod header;
+
+use file::{ModelParts, ModelPartsRef};
+pub use header::{HeldOutMetrics, Labels, ModelHeader, TrainingFile, TrainingInfo};
 
 /// The default model, trained on `real_ja` plus `data/messages.csv` (see the
 /// README, Reproducible) and embedded at build time.
-static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../models/default.jscam");
-
-/// The two labels, and which one the probability refers to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Labels {
-    /// The label whose probability is reported (for example `scam`).
-    pub positive: String,
-    /// The other label (for example `legit`).
-    pub negative: String,
-}
-
-/// A metric that may be undefined (NaN, for example ROC-AUC when the
-/// held-out rows have one class): written as `null`, read back as NaN.
-/// Finite values are written exactly as a plain `f64` field would be.
-mod metric {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-        if value.is_finite() {
-            serializer.serialize_f64(*value)
-        } else {
-            serializer.serialize_none()
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
-    }
-}
-
-/// Precision, recall and friends on held-out rows, stored in the model.
-/// A metric that is undefined on the held-out rows (one class only) is NaN
-/// in memory and `null` in the file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HeldOutMetrics {
-    /// Rows held out.
-    pub rows: usize,
-    /// Share of rows held out.
-    #[serde(with = "metric")]
-    pub fraction: f64,
-    /// Positive-class precision.
-    #[serde(with = "metric")]
-    pub precision: f64,
-    /// Positive-class recall.
-    #[serde(with = "metric")]
-    pub recall: f64,
-    /// Positive-class F1.
-    #[serde(with = "metric")]
-    pub f1: f64,
-    /// Accuracy.
-    #[serde(with = "metric")]
-    pub accuracy: f64,
-    /// ROC-AUC.
-    #[serde(with = "metric")]
-    pub roc_auc: f64,
-    /// [[true negatives, false positives], [false negatives, true positives]].
-    pub confusion: [[usize; 2]; 2],
-}
-
-/// What the model was trained on, and how.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainingInfo {
-    /// Rows used for the final fit.
-    pub rows: usize,
-    /// Rows per label.
-    pub rows_per_label: std::collections::BTreeMap<String, usize>,
-    /// SHA-256 of the (text, label) pairs, in order.
-    pub data_sha256: String,
-    /// Seed of the held-out split and any resampling.
-    pub seed: u64,
-    /// Day of training (UTC, `YYYY-MM-DD`; from `SOURCE_DATE_EPOCH` when set).
-    pub date: String,
-    /// L-BFGS iterations of the final fit.
-    pub iterations: u64,
-    /// Whether the final fit converged before its iteration limit.
-    pub converged: bool,
-    /// How the threshold was chosen.
-    pub threshold_rule: String,
-    /// Metrics on the held-out split, before the final fit on all rows.
-    pub held_out: Option<HeldOutMetrics>,
-    /// Each training file: its path as given, role, rows and hash.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub files: Vec<TrainingFile>,
-}
-
-/// One file a model was trained on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainingFile {
-    /// The path as given to `train`.
-    pub path: String,
-    /// `data` (split for the held-out report and threshold folds) or
-    /// `also-train` (always on the training side).
-    pub role: String,
-    /// Weight of each of its rows in the loss.
-    pub weight: f64,
-    /// Rows per label.
-    pub rows_per_label: std::collections::BTreeMap<String, usize>,
-    /// SHA-256 of its (text, label) pairs, in order.
-    pub sha256: String,
-}
-
-/// The self-describing header of a model file (stored as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelHeader {
-    /// Version of the tool that wrote the file.
-    pub tool_version: String,
-    /// The labels.
-    pub labels: Labels,
-    /// P(positive) at or above which a message gets the positive label.
-    pub threshold: f64,
-    /// Version of the normalization rules.
-    pub normalization_version: u32,
-    /// Identity of the tokenizer dictionary.
-    pub dictionary: String,
-    /// Feature extraction settings.
-    pub features: FeatureConfig,
-    /// Fit hyperparameters.
-    pub fit: FitParams,
-    /// Number of features (columns).
-    pub n_features: usize,
-    /// The training run.
-    pub training: TrainingInfo,
-}
+static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../../models/default.jscam");
 
 /// Largest IDF weight a model may hold. Real IDF values are
 /// ln((1 + n) / (1 + df)) + 1, below 50 for any corpus; the bound keeps
@@ -341,10 +223,12 @@ impl Model {
     /// # Errors
     /// As [`Model::load`].
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
-        let model = format::decode(bytes).map_err(|reason| Error::Model {
+        let corrupted = |reason: String| Error::Model {
             path: path.into(),
             reason,
-        })?;
+        };
+        let model = Model::from_parts(file::decode(bytes).map_err(|e| corrupted(e.to_string()))?)
+            .map_err(|e| corrupted(format!("corrupted: {e}")))?;
         let header = &model.header;
         if header.normalization_version != NORMALIZATION_VERSION {
             return Err(Error::Model {
@@ -367,9 +251,28 @@ impl Model {
         Ok(model)
     }
 
+    /// Checks decoded parts against each other.
+    fn from_parts(parts: ModelParts) -> Result<Model> {
+        let ModelParts {
+            header,
+            entries,
+            weights,
+            intercept,
+        } = parts;
+        let vocabulary = Vocabulary::new(header.features.clone(), entries)?;
+        header.features.validate()?;
+        Model::new(header, vocabulary, weights, intercept)
+    }
+
     /// The model file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        format::encode(self)
+        file::encode(ModelPartsRef {
+            header: &self.header,
+            names: self.vocabulary.names(),
+            idf: self.vocabulary.idf(),
+            weights: &self.weights,
+            intercept: self.intercept,
+        })
     }
 
     /// Writes the model atomically: the bytes are first decoded again (a
@@ -386,7 +289,14 @@ impl Model {
     pub fn save(&self, path: &Path) -> Result<()> {
         use std::io::Write;
         let bytes = self.to_bytes();
-        if let Err(reason) = format::decode(&bytes) {
+        if let Err(reason) = file::decode(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|parts| {
+                Model::from_parts(parts)
+                    .map(drop)
+                    .map_err(|e| format!("corrupted: {e}"))
+            })
+        {
             return Err(Error::write(
                 path,
                 std::io::Error::other(format!(

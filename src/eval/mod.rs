@@ -1,15 +1,17 @@
 //! Accuracy evaluation: cross-validation (stratified, optionally grouped)
 //! and train/test evaluation, with per-category rates and the worst errors.
 
+pub mod report;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::data::LabeledData;
 use crate::error::{Error, Location, Result};
-use crate::io::LabeledData;
 use crate::metrics::{self, CurvePoint, ReliabilityBin, Summary};
 use crate::model::Model;
-use crate::trainer::{TrainOptions, stratified_folds};
+use crate::train::{TrainOptions, stratified_folds};
 
 /// Positive-label rate within one category.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -342,7 +344,7 @@ pub fn cross_validate(
     if let Some(also) = also_train {
         also.check_labels_within(&options.positive_label, &negative)?;
     }
-    let (prepared, _) = options.prepare(data, also_train)?;
+    let (training_rows, _) = options.prepare(data, also_train)?;
     let n = data.texts.len();
     let groups = if grouped {
         data.groups.as_deref()
@@ -350,13 +352,13 @@ pub fn cross_validate(
         None
     };
     data.check_has_text()?;
-    let folds = stratified_folds(&prepared.positive[..n], k, options.seed, groups);
+    let folds = stratified_folds(&training_rows.positive[..n], k, options.seed, groups);
     let mut also_labels = [false; 2];
-    for &p in &prepared.positive[n..] {
+    for &p in &training_rows.positive[n..] {
         also_labels[usize::from(p)] = true;
     }
-    check_folds(data, &prepared.positive[..n], &folds, also_labels)?;
-    let always: Vec<usize> = (n..prepared.docs.len()).collect();
+    check_folds(data, &training_rows.positive[..n], &folds, also_labels)?;
+    let always: Vec<usize> = (n..training_rows.docs.len()).collect();
     let mut scores = vec![f64::NAN; n];
     let mut thresholds = Vec::with_capacity(k);
     for fold in 0..k.max(2) {
@@ -365,7 +367,7 @@ pub fn cross_validate(
             thresholds.push(f64::NAN);
             continue;
         }
-        let threshold = prepared.choose_threshold(
+        let threshold = training_rows.choose_threshold(
             options.threshold,
             &train,
             &always,
@@ -377,10 +379,11 @@ pub fn cross_validate(
         )?;
         let mut train_side = train;
         train_side.extend_from_slice(&always);
-        let (vocabulary, weights) = prepared.fit(&train_side, &options.features, &options.fit)?;
+        let (vocabulary, weights) =
+            training_rows.fit(&train_side, &options.features, &options.fit)?;
         for (&i, s) in test
             .iter()
-            .zip(prepared.score(&test, &vocabulary, &weights))
+            .zip(training_rows.score(&test, &vocabulary, &weights))
         {
             scores[i] = s;
         }

@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::data::{CsvRows, Encoding, LineRows, Row, read_whole};
 use crate::error::{Error, Location, Result};
-use crate::io::{CsvRows, Encoding, LineRows, Row, read_whole};
 use crate::model::{Contribution, Model, Scorer};
 use crate::normalize::MAX_MESSAGE_BYTES;
 

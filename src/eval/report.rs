@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::evaluate::Evaluation;
+use crate::eval::Evaluation;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
     Error::write(

@@ -14,11 +14,14 @@
 //! Model files get copied around and may be damaged or hostile, so decoding
 //! checks every length against the bytes that remain before allocating, and
 //! verifies the checksum before parsing anything after the version.
+//!
+//! The codec knows the layout only: it turns [`ModelParts`] into bytes and
+//! back. Whether the parts make a usable model is for
+//! [`Model`](crate::Model) to check.
 
 use sha2::{Digest, Sha256};
 
-use crate::features::Vocabulary;
-use crate::model::{Model, ModelHeader};
+use crate::model::header::ModelHeader;
 
 /// Identifies a model file. The `\r\n` catches text-mode line-ending damage.
 pub const MAGIC: &[u8; 8] = b"JSCAM\0\r\n";
@@ -26,18 +29,66 @@ pub const MAGIC: &[u8; 8] = b"JSCAM\0\r\n";
 pub const FORMAT_VERSION: u32 = 1;
 const CHECKSUM_LEN: usize = 32;
 
-/// Serializes a model.
-pub fn encode(model: &Model) -> Vec<u8> {
-    let header = serde_json::to_vec_pretty(&model.header).expect("the header always serializes");
+/// What a model file holds, borrowed for writing.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelPartsRef<'a> {
+    /// The JSON header.
+    pub header: &'a ModelHeader,
+    /// Feature names, one per column.
+    pub names: &'a [String],
+    /// IDF weight of each column.
+    pub idf: &'a [f64],
+    /// Logistic weight of each column.
+    pub weights: &'a [f64],
+    /// The intercept.
+    pub intercept: f64,
+}
+
+/// What a model file holds, as read.
+#[derive(Debug, Clone)]
+pub struct ModelParts {
+    /// The JSON header.
+    pub header: ModelHeader,
+    /// (feature name, IDF weight), one per column.
+    pub entries: Vec<(String, f64)>,
+    /// Logistic weight of each column.
+    pub weights: Vec<f64>,
+    /// The intercept.
+    pub intercept: f64,
+}
+
+/// Why bytes are not a model file. The text is what users see after the
+/// file name, so it says what is wrong in their terms.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FileError {
+    /// Zero bytes.
+    #[error("the file is empty")]
+    Empty,
+    /// Another kind of file.
+    #[error("not a jscam model (wrong magic bytes)")]
+    NotAModel,
+    /// Written by a newer jscam.
+    #[error(
+        "format version {0} is newer than this tool supports ({FORMAT_VERSION}); upgrade jscam"
+    )]
+    TooNew(u32),
+    /// Fewer bytes than a part needs.
+    #[error("truncated: {0}")]
+    Truncated(String),
+    /// Inconsistent lengths, bad checksum, unreadable header or names.
+    #[error("corrupted: {0}")]
+    Corrupted(String),
+    /// The checksum does not match (damage or truncation).
+    #[error("corrupted or truncated: checksum mismatch")]
+    Checksum,
+}
+
+/// Serializes a model's parts.
+pub fn encode(parts: ModelPartsRef<'_>) -> Vec<u8> {
+    let header = serde_json::to_vec_pretty(parts.header).expect("the header always serializes");
     let mut payload = Vec::new();
-    payload.extend_from_slice(&model.intercept.to_le_bytes());
-    for ((name, idf), weight) in model
-        .vocabulary
-        .names()
-        .iter()
-        .zip(model.vocabulary.idf())
-        .zip(&model.weights)
-    {
+    payload.extend_from_slice(&parts.intercept.to_le_bytes());
+    for ((name, idf), weight) in parts.names.iter().zip(parts.idf).zip(parts.weights) {
         payload.extend_from_slice(&(name.len() as u32).to_le_bytes());
         payload.extend_from_slice(name.as_bytes());
         payload.extend_from_slice(&idf.to_le_bytes());
@@ -63,58 +114,62 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], FileError> {
         if n > self.bytes.len() {
-            return Err(format!(
-                "truncated: {} needs {n} bytes, {} remain",
+            return Err(FileError::Truncated(format!(
+                "{} needs {n} bytes, {} remain",
                 self.what,
                 self.bytes.len()
-            ));
+            )));
         }
         let (head, tail) = self.bytes.split_at(n);
         self.bytes = tail;
         Ok(head)
     }
 
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, FileError> {
         Ok(u32::from_le_bytes(
             self.take(4)?.try_into().expect("4 bytes"),
         ))
     }
 
-    fn u64(&mut self) -> Result<u64, String> {
+    fn u64(&mut self) -> Result<u64, FileError> {
         Ok(u64::from_le_bytes(
             self.take(8)?.try_into().expect("8 bytes"),
         ))
     }
 
-    fn f64(&mut self) -> Result<f64, String> {
+    fn f64(&mut self) -> Result<f64, FileError> {
         Ok(f64::from_le_bytes(
             self.take(8)?.try_into().expect("8 bytes"),
         ))
     }
 
     /// A length field, checked against what remains.
-    fn len(&mut self) -> Result<usize, String> {
+    fn len(&mut self) -> Result<usize, FileError> {
         let len = self.u64()?;
         if len > self.bytes.len() as u64 {
-            return Err(format!(
-                "corrupted: {} claims {len} bytes, only {} remain",
+            return Err(FileError::Corrupted(format!(
+                "{} claims {len} bytes, only {} remain",
                 self.what,
                 self.bytes.len()
-            ));
+            )));
         }
         Ok(len as usize)
     }
 }
 
-/// Parses and validates a model file.
-pub fn decode(bytes: &[u8]) -> Result<Model, String> {
+/// Parses a model file and checks its layout: magic, version, checksum,
+/// every length. The parts are not checked against each other.
+///
+/// # Errors
+/// [`FileError`] saying what is wrong.
+pub fn decode(bytes: &[u8]) -> Result<ModelParts, FileError> {
     if bytes.is_empty() {
-        return Err("the file is empty".into());
+        return Err(FileError::Empty);
     }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err("not a jscam model (wrong magic bytes)".into());
+        return Err(FileError::NotAModel);
     }
     let mut reader = Reader {
         bytes: &bytes[MAGIC.len()..],
@@ -122,19 +177,17 @@ pub fn decode(bytes: &[u8]) -> Result<Model, String> {
     };
     let version = reader.u32()?;
     if version > FORMAT_VERSION {
-        return Err(format!(
-            "format version {version} is newer than this tool supports ({FORMAT_VERSION}); upgrade jscam"
-        ));
+        return Err(FileError::TooNew(version));
     }
     if version == 0 {
-        return Err("corrupted: format version 0".into());
+        return Err(FileError::Corrupted("format version 0".into()));
     }
     if bytes.len() < MAGIC.len() + 4 + CHECKSUM_LEN {
-        return Err("truncated: no room for a checksum".into());
+        return Err(FileError::Truncated("no room for a checksum".into()));
     }
     let (body, checksum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
     if Sha256::digest(body).as_slice() != checksum {
-        return Err("corrupted or truncated: checksum mismatch".into());
+        return Err(FileError::Checksum);
     }
     let mut reader = Reader {
         bytes: &body[MAGIC.len() + 4..],
@@ -142,7 +195,7 @@ pub fn decode(bytes: &[u8]) -> Result<Model, String> {
     };
     let header_len = reader.len()?;
     let header: ModelHeader = serde_json::from_slice(reader.take(header_len)?)
-        .map_err(|e| format!("corrupted header: {e}"))?;
+        .map_err(|e| FileError::Corrupted(format!("header: {e}")))?;
     reader.what = "payload";
     let payload_len = reader.len()?;
     let mut payload = Reader {
@@ -150,40 +203,41 @@ pub fn decode(bytes: &[u8]) -> Result<Model, String> {
         what: "payload",
     };
     if !reader.bytes.is_empty() {
-        return Err(format!(
-            "corrupted: {} unexpected bytes after the payload",
+        return Err(FileError::Corrupted(format!(
+            "{} unexpected bytes after the payload",
             reader.bytes.len()
-        ));
+        )));
     }
     let intercept = payload.f64()?;
     // Each feature takes at least 20 bytes, which bounds the count before
     // anything is allocated for it.
     if header.n_features > payload.bytes.len() / 20 {
-        return Err(format!(
-            "corrupted: header claims {} features, the payload holds at most {}",
+        return Err(FileError::Corrupted(format!(
+            "header claims {} features, the payload holds at most {}",
             header.n_features,
             payload.bytes.len() / 20
-        ));
+        )));
     }
     let mut entries = Vec::with_capacity(header.n_features);
     let mut weights = Vec::with_capacity(header.n_features);
     for _ in 0..header.n_features {
         let name_len = payload.u32()? as usize;
         let name = std::str::from_utf8(payload.take(name_len)?)
-            .map_err(|_| "corrupted: a feature name is not UTF-8".to_owned())?
+            .map_err(|_| FileError::Corrupted("a feature name is not UTF-8".into()))?
             .to_owned();
         let idf = payload.f64()?;
         weights.push(payload.f64()?);
         entries.push((name, idf));
     }
     if !payload.bytes.is_empty() {
-        return Err("corrupted: payload longer than its features".into());
+        return Err(FileError::Corrupted(
+            "payload longer than its features".into(),
+        ));
     }
-    let vocabulary =
-        Vocabulary::new(header.features.clone(), entries).map_err(|e| format!("corrupted: {e}"))?;
-    header
-        .features
-        .validate()
-        .map_err(|e| format!("corrupted: {e}"))?;
-    Model::new(header, vocabulary, weights, intercept).map_err(|e| format!("corrupted: {e}"))
+    Ok(ModelParts {
+        header,
+        entries,
+        weights,
+        intercept,
+    })
 }

@@ -1,12 +1,16 @@
-//! Helpers shared by the binaries: exit codes, error printing, progress.
+//! What the binaries share: shared flags, exit codes, error printing,
+//! progress, loading a model.
+//!
+//! Each binary includes this module (`mod common;`) and uses part of it.
+#![allow(dead_code)]
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
-use crate::error::Error;
-use crate::features::FeatureConfig;
-use crate::solver::{FitParams, Solver};
-use crate::trainer::{ThresholdRule, TrainOptions};
+use jscam::Error;
+use jscam::features::FeatureConfig;
+use jscam::solver::{FitParams, Solver};
+use jscam::train::{ThresholdRule, TrainOptions};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -201,19 +205,19 @@ impl ModelArgs {
     /// groups, or `None` when there are none.
     ///
     /// # Errors
-    /// As [`crate::io::read_labeled_csvs`].
+    /// As [`jscam::data::read_labeled_csvs`].
     pub fn read_also_train(
         &self,
-        read: &crate::io::LabeledCsvOptions,
-    ) -> Result<Option<crate::io::LabeledData>, Error> {
+        read: &jscam::data::LabeledCsvOptions,
+    ) -> Result<Option<jscam::data::LabeledData>, Error> {
         if self.also_train.is_empty() {
             return Ok(None);
         }
-        let read = crate::io::LabeledCsvOptions {
+        let read = jscam::data::LabeledCsvOptions {
             group_column: None,
             ..read.clone()
         };
-        crate::io::read_labeled_csvs(&self.also_train, &read).map(Some)
+        jscam::data::read_labeled_csvs(&self.also_train, &read).map(Some)
     }
 
     /// The training options these flags describe.
@@ -261,7 +265,7 @@ impl ModelArgs {
                 min_df: self.min_df,
                 max_features: self.max_features,
                 extra_links: match &self.links {
-                    Some(path) => crate::links::read_extra(path)?,
+                    Some(path) => jscam::links::read_extra(path)?,
                     None => Vec::new(),
                 },
                 ..FeatureConfig::default()

@@ -1,0 +1,330 @@
+//! The labeled data set: messages with their labels (and groups,
+//! categories, files), read whole from one or more labeled CSVs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::data::read::{CsvRows, Encoding, Row, display_path};
+use crate::error::{Error, Location, Result};
+
+/// Options for reading a labeled CSV.
+#[derive(Debug, Clone)]
+pub struct LabeledCsvOptions {
+    /// Column holding the message.
+    pub text_column: String,
+    /// Column holding the label.
+    pub label_column: String,
+    /// Optional column holding a group (for grouped cross-validation).
+    pub group_column: Option<String>,
+    /// Optional column holding a category (for per-category metrics).
+    pub category_column: Option<String>,
+    /// Encoding of the file.
+    pub encoding: Encoding,
+}
+
+impl Default for LabeledCsvOptions {
+    fn default() -> Self {
+        LabeledCsvOptions {
+            text_column: "text".into(),
+            label_column: "label".into(),
+            group_column: None,
+            category_column: None,
+            encoding: Encoding::Utf8,
+        }
+    }
+}
+
+/// A labeled data set read into memory.
+#[derive(Debug, Clone, Default)]
+pub struct LabeledData {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Messages.
+    pub texts: Vec<String>,
+    /// Labels, as written.
+    pub labels: Vec<String>,
+    /// Group of each row, when a group column was named.
+    pub groups: Option<Vec<String>>,
+    /// Category of each row, when a category column was named (or present).
+    pub categories: Option<Vec<String>>,
+    /// Line where each row starts (in its own file).
+    pub lines: Vec<u64>,
+    /// Every file read, in order (empty for data built in memory).
+    pub files: Vec<PathBuf>,
+    /// Index into `files` of each row's file (empty when `files` is).
+    pub file_of_row: Vec<usize>,
+}
+
+impl LabeledData {
+    /// The file row `i` came from.
+    pub fn file_of(&self, i: usize) -> &Path {
+        self.file_of_row
+            .get(i)
+            .and_then(|&f| self.files.get(f))
+            .unwrap_or(&self.path)
+    }
+
+    /// Appends the rows of `other` (another file), keeping each row's file.
+    /// Groups and categories are kept when both sides have them; a side
+    /// without categories contributes empty ones.
+    pub fn append(&mut self, other: LabeledData) {
+        let n = self.texts.len();
+        if self.files.is_empty() && n > 0 {
+            self.files.push(self.path.clone());
+            self.file_of_row = vec![0; n];
+        }
+        let offset = self.files.len();
+        if other.files.is_empty() {
+            self.files.push(other.path.clone());
+            self.file_of_row
+                .extend(std::iter::repeat_n(offset, other.texts.len()));
+        } else {
+            self.files.extend(other.files.iter().cloned());
+            self.file_of_row
+                .extend(other.file_of_row.iter().map(|f| f + offset));
+        }
+        if n == 0 {
+            self.path = other.path.clone();
+        }
+        self.groups = match (self.groups.take(), other.groups) {
+            (Some(mut a), Some(b)) if n > 0 => {
+                a.extend(b);
+                Some(a)
+            }
+            (_, b) if n == 0 => b,
+            _ => None,
+        };
+        self.categories = match (self.categories.take(), other.categories) {
+            (None, None) => None,
+            (a, b) => {
+                let mut a = a.unwrap_or_else(|| vec![String::new(); n]);
+                a.extend(b.unwrap_or_else(|| vec![String::new(); other.texts.len()]));
+                Some(a)
+            }
+        };
+        self.texts.extend(other.texts);
+        self.labels.extend(other.labels);
+        self.lines.extend(other.lines);
+    }
+
+    /// The files as one display string (`a.csv + b.csv`).
+    pub fn files_display(&self) -> String {
+        if self.files.is_empty() {
+            return self.path.display().to_string();
+        }
+        self.files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+
+    /// Rows per label, sorted by label.
+    pub fn label_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for label in &self.labels {
+            *counts.entry(label.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Checks that there are exactly two labels and that `positive` is one
+    /// of them; returns the negative label.
+    ///
+    /// # Errors
+    /// [`Error::Labels`] listing the labels found with their counts.
+    pub fn check_two_classes(&self, positive: &str) -> Result<String> {
+        let counts = self.label_counts();
+        let listing = counts
+            .iter()
+            .map(|(l, n)| format!("{l:?} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let at = Location::new(&self.path, None);
+        if counts.len() != 2 {
+            return Err(Error::Labels {
+                at,
+                reason: format!("need exactly two labels, found {}: {listing}", counts.len()),
+            });
+        }
+        if !counts.contains_key(positive) {
+            return Err(Error::Labels {
+                at,
+                reason: format!("positive label {positive:?} not found; labels are {listing}"),
+            });
+        }
+        Ok(counts
+            .into_keys()
+            .find(|l| l != positive)
+            .expect("two labels"))
+    }
+}
+
+impl LabeledData {
+    /// Checks that at least one text is not blank: a model needs words.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the file.
+    pub fn check_has_text(&self) -> Result<()> {
+        if self.texts.iter().any(|t| !t.trim().is_empty()) {
+            return Ok(());
+        }
+        Err(Error::Input {
+            at: Location::new(&self.path, None),
+            reason: format!(
+                "every text is empty ({} rows): nothing to learn from; is the text column right?",
+                self.texts.len()
+            ),
+        })
+    }
+
+    /// Checks that every label is `positive` or `negative` (test data may
+    /// hold only one of them).
+    ///
+    /// # Errors
+    /// [`Error::Labels`] listing the unexpected labels with their counts.
+    pub fn check_labels_within(&self, positive: &str, negative: &str) -> Result<()> {
+        let unexpected: Vec<String> = self
+            .label_counts()
+            .into_iter()
+            .filter(|(l, _)| l != positive && l != negative)
+            .map(|(l, n)| format!("{l:?} ({n})"))
+            .collect();
+        if unexpected.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Labels {
+            at: Location::new(&self.path, None),
+            reason: format!(
+                "labels must be {positive:?} or {negative:?} (the model's), found {}",
+                unexpected.join(", ")
+            ),
+        })
+    }
+}
+
+/// Reads several labeled CSVs into one data set, in order. Columns are
+/// matched by name in each file; every row remembers its file
+/// ([`LabeledData::file_of`]).
+///
+/// # Errors
+/// As [`read_labeled_csv`], for the first file that fails; also when no
+/// path is given.
+pub fn read_labeled_csvs(paths: &[PathBuf], options: &LabeledCsvOptions) -> Result<LabeledData> {
+    let mut data = LabeledData::default();
+    if paths.is_empty() {
+        return Err(Error::Config("no input file given".into()));
+    }
+    for path in paths {
+        data.append(read_labeled_csv(path, options)?);
+    }
+    Ok(data)
+}
+
+/// Reads a whole labeled CSV, stopping at the first malformed row.
+///
+/// # Errors
+/// Missing file or column, malformed row, empty label, bad encoding, or no rows.
+pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<LabeledData> {
+    let mut rows = CsvRows::open(Some(path), options.encoding, b',')?;
+    let text = rows.column(&options.text_column)?;
+    let label = rows.column(&options.label_column)?;
+    let group = options
+        .group_column
+        .as_deref()
+        .map(|g| rows.column(g))
+        .transpose()?;
+    let category = match options.category_column.as_deref() {
+        Some(c) => Some(rows.column(c)?),
+        None => rows.headers().iter().position(|h| h == "category"),
+    };
+    let mut data = LabeledData {
+        path: display_path(Some(path)),
+        files: vec![display_path(Some(path))],
+        groups: group.map(|_| Vec::new()),
+        categories: category.map(|_| Vec::new()),
+        ..Default::default()
+    };
+    while let Some(row) = rows.next_row()? {
+        let (line, mut fields) = match row {
+            Row::Fields { line, fields } => (line, fields),
+            // Blank lines carry no example (an Excel file may end in some).
+            Row::Blank { .. } => continue,
+            Row::Malformed { problem, .. } => {
+                return Err(Error::Csv {
+                    at: Location::new(&data.path, Some(problem.line)),
+                    reason: problem.reason,
+                });
+            }
+        };
+        let label_value = fields[label].trim().to_owned();
+        if label_value.is_empty() {
+            return Err(Error::EmptyLabel {
+                at: Location::new(&data.path, Some(line)),
+            });
+        }
+        if let (Some(groups), Some(g)) = (data.groups.as_mut(), group) {
+            groups.push(std::mem::take(&mut fields[g]));
+        }
+        if let (Some(categories), Some(c)) = (data.categories.as_mut(), category) {
+            categories.push(fields[c].clone());
+        }
+        data.texts.push(std::mem::take(&mut fields[text]));
+        data.labels.push(label_value);
+        data.lines.push(line);
+        data.file_of_row.push(0);
+    }
+    if data.texts.is_empty() {
+        return Err(Error::Empty {
+            at: Location::new(&data.path, None),
+        });
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_class_check_lists_labels() {
+        let data = LabeledData {
+            path: "d.csv".into(),
+            labels: vec!["scam".into(), "ham".into(), "spam".into()],
+            ..Default::default()
+        };
+        let err = data.check_two_classes("scam").unwrap_err().to_string();
+        assert!(
+            err.contains("\"ham\" (1)") && err.contains("found 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn several_files_keep_their_rows_files_and_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let b = dir.path().join("b.csv");
+        std::fs::write(&a, "text,label,category\nx,scam,c1\ny,legit,c2\n").unwrap();
+        std::fs::write(&b, "label,id,text\nlegit,1,z\n").unwrap();
+        let data =
+            read_labeled_csvs(&[a.clone(), b.clone()], &LabeledCsvOptions::default()).unwrap();
+        assert_eq!(data.texts, ["x", "y", "z"]);
+        assert_eq!(data.labels, ["scam", "legit", "legit"]);
+        assert_eq!(data.lines, [2, 3, 2]);
+        assert_eq!(data.file_of(0), a.as_path());
+        assert_eq!(data.file_of(2), b.as_path());
+        assert_eq!(
+            data.categories.as_deref().unwrap(),
+            ["c1".to_owned(), "c2".to_owned(), String::new()]
+        );
+        let grouped = LabeledCsvOptions {
+            group_column: Some("category".into()),
+            ..Default::default()
+        };
+        let err = read_labeled_csvs(&[a, b.clone()], &grouped)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("b.csv") && err.contains("category"), "{err}");
+    }
+}

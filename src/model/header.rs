@@ -1,0 +1,130 @@
+//! The model file's self-describing header: labels, threshold, versions,
+//! feature and fit settings, and how the model was trained. `inspect`
+//! prints it through its [`Display`](std::fmt::Display).
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::FeatureConfig;
+use crate::solver::FitParams;
+
+/// The two labels, and which one the probability refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Labels {
+    /// The label whose probability is reported (for example `scam`).
+    pub positive: String,
+    /// The other label (for example `legit`).
+    pub negative: String,
+}
+
+/// A metric that may be undefined (NaN, for example ROC-AUC when the
+/// held-out rows have one class): written as `null`, read back as NaN.
+/// Finite values are written exactly as a plain `f64` field would be.
+mod metric {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            serializer.serialize_f64(*value)
+        } else {
+            serializer.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+    }
+}
+
+/// Precision, recall and friends on held-out rows, stored in the model.
+/// A metric that is undefined on the held-out rows (one class only) is NaN
+/// in memory and `null` in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOutMetrics {
+    /// Rows held out.
+    pub rows: usize,
+    /// Share of rows held out.
+    #[serde(with = "metric")]
+    pub fraction: f64,
+    /// Positive-class precision.
+    #[serde(with = "metric")]
+    pub precision: f64,
+    /// Positive-class recall.
+    #[serde(with = "metric")]
+    pub recall: f64,
+    /// Positive-class F1.
+    #[serde(with = "metric")]
+    pub f1: f64,
+    /// Accuracy.
+    #[serde(with = "metric")]
+    pub accuracy: f64,
+    /// ROC-AUC.
+    #[serde(with = "metric")]
+    pub roc_auc: f64,
+    /// [[true negatives, false positives], [false negatives, true positives]].
+    pub confusion: [[usize; 2]; 2],
+}
+
+/// What the model was trained on, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Rows used for the final fit.
+    pub rows: usize,
+    /// Rows per label.
+    pub rows_per_label: std::collections::BTreeMap<String, usize>,
+    /// SHA-256 of the (text, label) pairs, in order.
+    pub data_sha256: String,
+    /// Seed of the held-out split and any resampling.
+    pub seed: u64,
+    /// Day of training (UTC, `YYYY-MM-DD`; from `SOURCE_DATE_EPOCH` when set).
+    pub date: String,
+    /// L-BFGS iterations of the final fit.
+    pub iterations: u64,
+    /// Whether the final fit converged before its iteration limit.
+    pub converged: bool,
+    /// How the threshold was chosen.
+    pub threshold_rule: String,
+    /// Metrics on the held-out split, before the final fit on all rows.
+    pub held_out: Option<HeldOutMetrics>,
+    /// Each training file: its path as given, role, rows and hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<TrainingFile>,
+}
+
+/// One file a model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingFile {
+    /// The path as given to `train`.
+    pub path: String,
+    /// `data` (split for the held-out report and threshold folds) or
+    /// `also-train` (always on the training side).
+    pub role: String,
+    /// Weight of each of its rows in the loss.
+    pub weight: f64,
+    /// Rows per label.
+    pub rows_per_label: std::collections::BTreeMap<String, usize>,
+    /// SHA-256 of its (text, label) pairs, in order.
+    pub sha256: String,
+}
+
+/// The self-describing header of a model file (stored as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    /// Version of the tool that wrote the file.
+    pub tool_version: String,
+    /// The labels.
+    pub labels: Labels,
+    /// P(positive) at or above which a message gets the positive label.
+    pub threshold: f64,
+    /// Version of the normalization rules.
+    pub normalization_version: u32,
+    /// Identity of the tokenizer dictionary.
+    pub dictionary: String,
+    /// Feature extraction settings.
+    pub features: FeatureConfig,
+    /// Fit hyperparameters.
+    pub fit: FitParams,
+    /// Number of features (columns).
+    pub n_features: usize,
+    /// The training run.
+    pub training: TrainingInfo,
+}
