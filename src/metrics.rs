@@ -375,6 +375,16 @@ impl Summary {
     }
 }
 
+/// A metric as reports print it: four decimals, or "n/a (one class only)"
+/// for a metric that is undefined (NaN) because the rows hold one class.
+pub fn format_metric(value: f64) -> String {
+    if value.is_nan() {
+        "n/a (one class only)".to_owned()
+    } else {
+        format!("{value:.4}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

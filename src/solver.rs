@@ -46,6 +46,15 @@ pub enum Solver {
     Linfa,
 }
 
+impl std::fmt::Display for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Solver::Sparse => "sparse",
+            Solver::Linfa => "linfa",
+        })
+    }
+}
+
 impl std::str::FromStr for Solver {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {

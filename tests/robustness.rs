@@ -210,7 +210,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
 /// compare scores at a fixed threshold).
 fn defaults_at_half() -> TrainOptions {
     TrainOptions {
-        threshold: ThresholdRule::Fixed(0.5),
+        threshold: ThresholdRule::Fixed(jscam::model::Threshold::new(0.5).unwrap()),
         ..TrainOptions::default()
     }
 }
@@ -250,7 +250,10 @@ fn recall_floor_on_spamhunter_ja() {
     let data: LabeledData = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
     let model = Model::embedded_default().unwrap();
     let scores = score_with_model(model, &data).unwrap();
-    let caught = scores.iter().filter(|&&p| p >= model.threshold()).count();
+    let caught = scores
+        .iter()
+        .filter(|&&p| p >= model.threshold().value())
+        .count();
     let recall = caught as f64 / scores.len() as f64;
     assert!(
         recall >= 0.75,

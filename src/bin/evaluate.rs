@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,10 +13,12 @@ use jscam::Model;
 use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csv, read_labeled_csvs};
 use jscam::eval::report;
 use jscam::eval::{Evaluation, cross_validate, score_with_model};
+use jscam::model::Threshold;
+use jscam::train::{ThresholdRule, TrainOptions};
 
 /// Measure how well a model separates the two labels.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     #[command(subcommand)]
     mode: Mode,
@@ -82,12 +84,12 @@ enum Mode {
         model: Option<PathBuf>,
         /// Threshold (default: the model's).
         #[arg(long)]
-        threshold: Option<f64>,
+        threshold: Option<Threshold>,
     },
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let mut read = LabeledCsvOptions {
+    let read = LabeledCsvOptions {
         text_column: args.text_column.clone(),
         label_column: args.label_column.clone(),
         category_column: args.category_column.clone(),
@@ -103,114 +105,25 @@ fn run(args: Args) -> anyhow::Result<()> {
             scores_out,
             model,
         } => {
-            let options = model.to_options()?;
-            if *k < 2 {
-                anyhow::bail!(jscam::Error::Config(format!(
-                    "--k must be at least 2, got {k}"
-                )));
-            }
-            read.group_column = group_column.clone();
-            let data = read_labeled_csvs(data, &read).context("reading the data")?;
-            let also = model
-                .read_also_train(&read)
-                .context("reading the --also-train data")?;
-            let cv = cross_validate(&data, also.as_ref(), &options, *k, group_column.is_some())
-                .context("cross-validating")?;
-            if let Some(path) = folds_out {
-                write_column(path, "fold", cv.folds.iter().map(ToString::to_string))?;
-            }
-            if let Some(path) = scores_out {
-                write_column(path, "score", cv.scores.iter().map(|s| format!("{s:.9}")))?;
-            }
-            let protocol = format!(
-                "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
-                group_column
-                    .as_ref()
-                    .map_or(String::new(), |g| format!(", grouped by `{g}`")),
-                data.files_display(),
-                also.as_ref().map_or(String::new(), |a| format!(
-                    ", with {} (weight {}) on every training side",
-                    a.files_display(),
-                    options.also_train_weight
-                )),
-                options.seed,
-                match options.threshold {
-                    jscam::train::ThresholdRule::Fixed(t) => format!("threshold fixed at {t}"),
-                    rule => format!(
-                        "threshold by {rule:?} on {}-fold inner cross-validation of each fold's training side",
-                        options.threshold_folds
-                    ),
-                }
-            );
-            Evaluation::with_fold_thresholds(
-                &data,
-                &options.positive_label,
-                cv.scores,
-                &cv.folds,
-                cv.thresholds,
-                protocol,
-            )
-        }
-        Mode::TrainTest { train, test, model } => {
-            let options = jscam::train::TrainOptions {
-                holdout_fraction: 0.0,
-                ..model.to_options()?
+            let read = LabeledCsvOptions {
+                group_column: group_column.clone(),
+                ..read
             };
-            let train_data = read_labeled_csv(train, &read).context("reading the training data")?;
-            let test_data = read_labeled_csv(test, &read).context("reading the test data")?;
-            let also = model
-                .read_also_train(&read)
-                .context("reading the --also-train data")?;
-            let fitted = options
-                .train_with(&train_data, also.as_ref())
-                .context("training")?
-                .model;
-            test_data.check_labels_within(fitted.positive_label(), fitted.negative_label())?;
-            let scores = score_with_model(&fitted, &test_data)?;
-            let protocol = format!(
-                "trained on {}, tested on {}",
-                train_data.path.display(),
-                test_data.path.display()
-            );
-            Evaluation::new(
-                &test_data,
-                &options.positive_label,
-                scores,
-                fitted.threshold(),
-                protocol,
-            )
+            let cv = CvRun {
+                data,
+                k: *k,
+                folds_out,
+                scores_out,
+                model,
+            };
+            cross_validation(&cv, &read)?
         }
+        Mode::TrainTest { train, test, model } => train_test(train, test, model, &read)?,
         Mode::Model {
             test,
             model,
             threshold,
-        } => {
-            let loaded;
-            let model: &Model = match model {
-                Some(path) => {
-                    loaded = Model::load(path).context("loading the model")?;
-                    &loaded
-                }
-                None => Model::embedded_default()?,
-            };
-            let test_data = read_labeled_csvs(test, &read).context("reading the test data")?;
-            test_data.check_labels_within(model.positive_label(), model.negative_label())?;
-            let scores = score_with_model(model, &test_data)?;
-            let threshold = threshold.unwrap_or(model.threshold());
-            jscam::predict::check_decision(threshold, None)?;
-            let protocol = format!(
-                "model {} tested on {}",
-                model_name(model),
-                test_data.files_display()
-            );
-            Evaluation::new(
-                &test_data,
-                model.positive_label(),
-                scores,
-                threshold,
-                protocol,
-            )
-        }
+        } => test_model(test, model.as_deref(), *threshold, &read)?,
     };
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
@@ -232,6 +145,130 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `cv` subcommand's arguments.
+struct CvRun<'a> {
+    data: &'a [PathBuf],
+    k: usize,
+    folds_out: &'a Option<PathBuf>,
+    scores_out: &'a Option<PathBuf>,
+    model: &'a common::ModelArgs,
+}
+
+fn cross_validation(cv: &CvRun<'_>, read: &LabeledCsvOptions) -> anyhow::Result<Evaluation> {
+    let options = cv.model.to_options()?;
+    let k = cv.k;
+    if k < 2 {
+        anyhow::bail!(jscam::Error::Config(format!(
+            "--k must be at least 2, got {k}"
+        )));
+    }
+    let data = read_labeled_csvs(cv.data, read).context("reading the data")?;
+    let also = cv
+        .model
+        .read_also_train(read)
+        .context("reading the --also-train data")?;
+    let grouped = read.group_column.is_some();
+    let result =
+        cross_validate(&data, also.as_ref(), &options, k, grouped).context("cross-validating")?;
+    if let Some(path) = cv.folds_out {
+        write_column(path, "fold", result.folds.iter().map(ToString::to_string))?;
+    }
+    if let Some(path) = cv.scores_out {
+        write_column(
+            path,
+            "score",
+            result.scores.iter().map(|s| format!("{s:.9}")),
+        )?;
+    }
+    let protocol = format!(
+        "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
+        read.group_column
+            .as_ref()
+            .map_or(String::new(), |g| format!(", grouped by `{g}`")),
+        data.files_display(),
+        also.as_ref().map_or(String::new(), |a| format!(
+            ", with {} (weight {}) on every training side",
+            a.files_display(),
+            options.also_train_weight
+        )),
+        options.seed,
+        match options.threshold {
+            ThresholdRule::Fixed(t) => format!("threshold fixed at {t}"),
+            rule => format!(
+                "threshold by {rule} on {}-fold inner cross-validation of each fold's training side",
+                options.threshold_folds
+            ),
+        }
+    );
+    Ok(Evaluation::with_fold_thresholds(
+        &data,
+        &options.positive_label,
+        result.scores,
+        &result.folds,
+        result.thresholds,
+        protocol,
+    ))
+}
+
+fn train_test(
+    train: &Path,
+    test: &Path,
+    model: &common::ModelArgs,
+    read: &LabeledCsvOptions,
+) -> anyhow::Result<Evaluation> {
+    let options = TrainOptions {
+        holdout_fraction: 0.0,
+        ..model.to_options()?
+    };
+    let train_data = read_labeled_csv(train, read).context("reading the training data")?;
+    let test_data = read_labeled_csv(test, read).context("reading the test data")?;
+    let also = model
+        .read_also_train(read)
+        .context("reading the --also-train data")?;
+    let fitted = options
+        .train_with(&train_data, also.as_ref())
+        .context("training")?
+        .model;
+    test_data.check_labels_within(fitted.positive_label(), fitted.negative_label())?;
+    let scores = score_with_model(&fitted, &test_data)?;
+    let protocol = format!(
+        "trained on {}, tested on {}",
+        train_data.path.display(),
+        test_data.path.display()
+    );
+    Ok(Evaluation::new(
+        &test_data,
+        &options.positive_label,
+        scores,
+        fitted.threshold().value(),
+        protocol,
+    ))
+}
+
+fn test_model(
+    test: &[PathBuf],
+    model: Option<&Path>,
+    threshold: Option<Threshold>,
+    read: &LabeledCsvOptions,
+) -> anyhow::Result<Evaluation> {
+    let model = common::load_model(model)?;
+    let test_data = read_labeled_csvs(test, read).context("reading the test data")?;
+    test_data.check_labels_within(model.positive_label(), model.negative_label())?;
+    let scores = score_with_model(&model, &test_data)?;
+    let protocol = format!(
+        "model {} tested on {}",
+        model_name(&model),
+        test_data.files_display()
+    );
+    Ok(Evaluation::new(
+        &test_data,
+        model.positive_label(),
+        scores,
+        threshold.unwrap_or(model.threshold()).value(),
+        protocol,
+    ))
+}
+
 fn model_name(model: &Model) -> String {
     let t = &model.header().training;
     format!(
@@ -243,7 +280,7 @@ fn model_name(model: &Model) -> String {
 }
 
 fn write_column(
-    path: &PathBuf,
+    path: &Path,
     name: &str,
     values: impl Iterator<Item = String>,
 ) -> anyhow::Result<()> {

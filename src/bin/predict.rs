@@ -7,46 +7,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
-use jscam::Model;
+use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use jscam::data::Encoding;
-use jscam::predict::{self, BatchOptions, InputFormat, OutputFormat};
+use jscam::model::{Threshold, UnsureBand};
+use jscam::predict::{self, BatchOptions, BatchSummary, InputFormat, OutputFormat};
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum InputArg {
-    /// .csv → csv, .tsv → tsv, anything else (and stdin) → lines.
-    Auto,
-    /// CSV with a header.
-    Csv,
-    /// Tab-separated with a header.
-    Tsv,
-    /// One message per line.
-    Lines,
-    /// The whole input is one message (a multi-line mail, say).
-    Whole,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum OutputArg {
-    /// CSV with a header.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-/// Classify messages: every input row gives one output row, in order, with
-/// `label` and `probability` (P(positive label)) added.
+/// Classify messages in batch: every input row gives one output row, in
+/// order, with `label` and `probability` (P(positive label)) added.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Input file; `-` or nothing reads stdin.
     input: Option<PathBuf>,
     /// Model file (default: the model embedded in this binary).
     #[arg(short, long)]
     model: Option<PathBuf>,
-    /// Input layout.
-    #[arg(long, value_enum, default_value = "auto")]
-    input_format: InputArg,
+    /// Input layout (auto: .csv → csv, .tsv → tsv, anything else and stdin → lines).
+    #[arg(long, default_value = "auto", value_parser = input_formats())]
+    input_format: InputChoice,
     /// Column holding the message (CSV/TSV input).
     #[arg(long, default_value = "text")]
     text_column: String,
@@ -54,14 +33,14 @@ struct Args {
     #[arg(long, default_value = "utf-8")]
     encoding: Encoding,
     /// Output layout.
-    #[arg(short, long, value_enum, default_value = "csv")]
-    format: OutputArg,
+    #[arg(short, long, default_value = "csv", value_parser = output_formats())]
+    format: OutputFormat,
     /// Decision threshold on P(positive), overriding the model's.
     #[arg(long)]
-    threshold: Option<f64>,
+    threshold: Option<Threshold>,
     /// Label probabilities in [LOW, HIGH) as `unsure`, e.g. 0.3,0.7.
-    #[arg(long, value_parser = common::parse_pair::<f64>)]
-    unsure: Option<(f64, f64)>,
+    #[arg(long, value_parser = common::unsure_band)]
+    unsure: Option<UnsureBand>,
     /// Add the K features that pushed each score most toward each label.
     #[arg(long, default_value_t = 0)]
     explain: usize,
@@ -76,47 +55,32 @@ struct Args {
     quiet: bool,
 }
 
+/// `--input-format`: a format, or `None` for `auto`.
+#[derive(Debug, Clone, Copy)]
+struct InputChoice(Option<InputFormat>);
+
+/// `--input-format` values: `auto` and the library's formats.
+fn input_formats() -> impl TypedValueParser<Value = InputChoice> {
+    let values = std::iter::once(PossibleValue::new("auto"))
+        .chain(InputFormat::ALL.map(|(_, name, help)| PossibleValue::new(name).help(help)));
+    PossibleValuesParser::new(values).map(|name| InputChoice(name.parse().ok()))
+}
+
+/// `--format` values, from the library's list.
+fn output_formats() -> impl TypedValueParser<Value = OutputFormat> {
+    let values = OutputFormat::ALL.map(|(_, name, help)| PossibleValue::new(name).help(help));
+    PossibleValuesParser::new(values).map(|name| name.parse().expect("a listed name"))
+}
+
 fn run(args: Args) -> anyhow::Result<()> {
-    common::check_threads(args.threads.unwrap_or(0))?;
-    if let Some(threads) = args.threads.filter(|&t| t > 0) {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .context("setting up threads")?;
-    }
-    let loaded;
-    let model: &Model = match &args.model {
-        Some(path) => {
-            loaded = Model::load(path).context("loading the model")?;
-            &loaded
-        }
-        None => Model::embedded_default().context("loading the embedded model")?,
-    };
-    let input_format = match args.input_format {
-        InputArg::Csv => InputFormat::Csv,
-        InputArg::Tsv => InputFormat::Tsv,
-        InputArg::Lines => InputFormat::Lines,
-        InputArg::Whole => InputFormat::Whole,
-        InputArg::Auto => match args
-            .input
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-        {
-            Some(e) if e.eq_ignore_ascii_case("csv") => InputFormat::Csv,
-            Some(e) if e.eq_ignore_ascii_case("tsv") => InputFormat::Tsv,
-            _ => InputFormat::Lines,
-        },
-    };
+    common::set_threads(args.threads)?;
+    let model = common::load_model(args.model.as_deref())?;
     let options = BatchOptions {
-        input: args.input.clone(),
-        input_format,
+        input: args.input,
+        input_format: args.input_format.0,
         text_column: args.text_column,
         encoding: args.encoding,
-        output_format: match args.format {
-            OutputArg::Csv => OutputFormat::Csv,
-            OutputArg::Jsonl => OutputFormat::Jsonl,
-        },
+        output_format: args.format,
         threshold: args.threshold,
         unsure: args.unsure,
         explain: args.explain,
@@ -125,31 +89,32 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let summary = predict::run(model, &options, &mut out).context("classifying")?;
+    let summary = predict::run(&model, &options, &mut out).context("classifying")?;
     out.flush()
         .map_err(|e| jscam::Error::write("<stdout>", e))
         .context("writing the output")?;
     if !args.quiet {
         common::note(format_args!(
-            "predict: read {} rows, scored {}, errors {}, labeled {} {}{}{}",
-            summary.read,
-            summary.scored,
-            summary.errors,
-            summary.positive,
-            model.positive_label(),
-            if options.unsure.is_some() {
-                format!(", unsure {}", summary.unsure)
-            } else {
-                String::new()
-            },
-            if summary.blank > 0 {
-                format!(", blank lines {}", summary.blank)
-            } else {
-                String::new()
-            }
+            "predict: {}",
+            summary_text(&summary, model.positive_label(), options.unsure.is_some())
         ));
     }
     Ok(())
+}
+
+/// "read 3 rows, scored 3, errors 0, labeled 1 scam, unsure 1".
+fn summary_text(summary: &BatchSummary, positive: &str, unsure: bool) -> String {
+    let mut text = format!(
+        "read {} rows, scored {}, errors {}, labeled {} {positive}",
+        summary.read, summary.scored, summary.errors, summary.positive
+    );
+    if unsure {
+        text.push_str(&format!(", unsure {}", summary.unsure));
+    }
+    if summary.blank > 0 {
+        text.push_str(&format!(", blank lines {}", summary.blank));
+    }
+    text
 }
 
 fn main() -> ExitCode {

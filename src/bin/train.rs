@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csvs};
+use jscam::metrics::{Summary, format_metric};
 use jscam::train::TrainOptions;
 
 /// Train a scam classifier from labeled CSV files and write a model file.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Labeled CSV files with a header (UTF-8 by default); columns are matched by name.
     #[arg(required = true)]
@@ -53,13 +54,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .map(|p| (p, "the training data"))
         .chain(args.model.links.iter().map(|p| (p, "the --links file")));
     for (input, what) in named {
-        if common::same_file(input, &args.model_out) {
-            anyhow::bail!(jscam::Error::Config(format!(
-                "-o {} is {what} ({}); write the model somewhere else",
-                args.model_out.display(),
-                input.display()
-            )));
-        }
+        common::refuse_overwriting(input, what, &args.model_out)?;
     }
     let read_options = LabeledCsvOptions {
         text_column: args.text_column,
@@ -78,11 +73,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     for part in std::iter::once(&data).chain(also.as_ref()) {
         let counts = part.label_counts();
         let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+        let (files, rows) = (part.files_display(), part.texts.len());
         spinner.suspend(|| {
             common::note(format_args!(
-                "train: {}: {} rows ({})",
-                part.files_display(),
-                part.texts.len(),
+                "train: {files}: {rows} rows ({})",
                 listing.join(", ")
             ))
         });
@@ -93,31 +87,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         .context("training")?;
     spinner.finish_and_clear();
     let model = &outcome.model;
-    if let Some(s) = &outcome.held_out {
-        let c = s.confusion;
-        let shown = |v: f64| {
-            if v.is_nan() {
-                "n/a (one class held out)".to_owned()
-            } else {
-                format!("{v:.4}")
-            }
-        };
-        common::note(format_args!(
-            "train: held-out {:.0}% (seed {}): precision {} recall {} F1 {} ROC-AUC {}",
-            args.holdout * 100.0,
-            options.seed,
-            shown(s.precision),
-            shown(s.recall),
-            shown(s.f1),
-            shown(s.roc_auc)
-        ));
-        common::note(format_args!(
-            "train: confusion (rows = truth, columns = predicted; negative, positive):"
-        ));
-        common::note(format_args!(
-            "train:   {:>8} {:>8}\ntrain:   {:>8} {:>8}",
-            c.tn, c.fp, c.fn_, c.tp
-        ));
+    if let Some(summary) = &outcome.held_out {
+        print_held_out(summary, args.holdout, options.seed);
     }
     let info = &model.header().training;
     if !info.converged {
@@ -131,10 +102,29 @@ fn run(args: Args) -> anyhow::Result<()> {
         "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
         args.model_out.display(),
         model.vocabulary().len(),
-        model.threshold(),
+        model.threshold().value(),
         info.iterations
     ));
     Ok(())
+}
+
+fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
+    let c = s.confusion;
+    common::note(format_args!(
+        "train: held-out {:.0}% (seed {seed}): precision {} recall {} F1 {} ROC-AUC {}",
+        fraction * 100.0,
+        format_metric(s.precision),
+        format_metric(s.recall),
+        format_metric(s.f1),
+        format_metric(s.roc_auc)
+    ));
+    common::note(format_args!(
+        "train: confusion (rows = truth, columns = predicted; negative, positive):"
+    ));
+    common::note(format_args!(
+        "train:   {:>8} {:>8}\ntrain:   {:>8} {:>8}",
+        c.tn, c.fp, c.fn_, c.tp
+    ));
 }
 
 fn main() -> ExitCode {

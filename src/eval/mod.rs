@@ -222,13 +222,7 @@ impl Evaluation {
 
     /// A plain-text report.
     pub fn to_text(&self) -> String {
-        let na = |v: f64| {
-            if v.is_nan() {
-                "n/a (one class only)".to_owned()
-            } else {
-                format!("{v:.4}")
-            }
-        };
+        let na = metrics::format_metric;
         use std::fmt::Write;
         let s = &self.summary;
         let c = s.confusion;
@@ -439,16 +433,5 @@ fn check_folds(
 /// # Errors
 /// Tokenizer failure.
 pub fn score_with_model(model: &Model, data: &LabeledData) -> Result<Vec<f64>> {
-    use rayon::prelude::*;
-    data.texts
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut scorer = model.scorer()?;
-            chunk
-                .iter()
-                .map(|t| scorer.score(t).map(|s| s.probability))
-                .collect::<Result<Vec<f64>>>()
-        })
-        .collect::<Result<Vec<Vec<f64>>>>()
-        .map(|v| v.concat())
+    crate::model::ScorerPool::new(model)?.probabilities(&data.texts)
 }

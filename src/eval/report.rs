@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::eval::Evaluation;
+use crate::metrics::format_metric;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
     Error::write(
@@ -103,12 +104,7 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         if name == "rows" {
             md.push_str(&format!("| {name} | {} |\n", s.rows));
         } else {
-            let shown = if value.is_nan() {
-                "n/a (one class only)".to_owned()
-            } else {
-                format!("{value:.4}")
-            };
-            md.push_str(&format!("| {name} | {shown} |\n"));
+            md.push_str(&format!("| {name} | {} |\n", format_metric(value)));
         }
     }
     md.push_str(&format!(

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features::FeatureConfig;
+use crate::metrics::format_metric;
 use crate::solver::FitParams;
 
 /// The two labels, and which one the probability refers to.
@@ -127,4 +128,88 @@ pub struct ModelHeader {
     pub n_features: usize,
     /// The training run.
     pub training: TrainingInfo,
+}
+
+/// "scam 2124, legit 2741".
+fn label_counts(per_label: &std::collections::BTreeMap<String, usize>) -> String {
+    per_label
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The header as `inspect` prints it, one `name: value` line each.
+impl std::fmt::Display for ModelHeader {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = &self.training;
+        let f = &self.features;
+        writeln!(
+            out,
+            "labels:           positive {:?}, negative {:?}",
+            self.labels.positive, self.labels.negative
+        )?;
+        writeln!(
+            out,
+            "threshold:        {} ({})",
+            self.threshold, t.threshold_rule
+        )?;
+        writeln!(
+            out,
+            "features:         {} (word n-grams 1..{}, character n-grams {}..{}, min_df {}, max {})",
+            self.n_features,
+            f.word_ngrams,
+            f.char_ngram_min,
+            f.char_ngram_max,
+            f.min_df,
+            f.max_features
+        )?;
+        writeln!(
+            out,
+            "normalization:    v{}; dictionary: {}",
+            self.normalization_version, self.dictionary
+        )?;
+        writeln!(
+            out,
+            "fit:              alpha {}, solver {}, {} iterations, converged {}",
+            self.fit.alpha, self.fit.solver, t.iterations, t.converged
+        )?;
+        writeln!(
+            out,
+            "training data:    {} rows ({}), sha256 {}",
+            t.rows,
+            label_counts(&t.rows_per_label),
+            t.data_sha256
+        )?;
+        for file in &t.files {
+            writeln!(
+                out,
+                "  file:           {} ({}, weight {}; {}), sha256 {}",
+                file.path,
+                file.role,
+                file.weight,
+                label_counts(&file.rows_per_label),
+                file.sha256
+            )?;
+        }
+        writeln!(out, "seed, date:       {}, {}", t.seed, t.date)?;
+        match &t.held_out {
+            Some(h) => writeln!(
+                out,
+                "held-out metrics: {} rows ({:.0}%): precision {} recall {} F1 {} accuracy {} ROC-AUC {}; confusion [[TN FP] [FN TP]] = [[{} {}] [{} {}]]",
+                h.rows,
+                h.fraction * 100.0,
+                format_metric(h.precision),
+                format_metric(h.recall),
+                format_metric(h.f1),
+                format_metric(h.accuracy),
+                format_metric(h.roc_auc),
+                h.confusion[0][0],
+                h.confusion[0][1],
+                h.confusion[1][0],
+                h.confusion[1][1]
+            ),
+            None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
+        }
+    }
 }

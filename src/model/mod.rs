@@ -20,9 +20,13 @@ use crate::tokenize::DICTIONARY_ID;
 
 pub mod file;
 pub mod header;
+mod pool;
+pub mod threshold;
 
 use file::{ModelParts, ModelPartsRef};
 pub use header::{HeldOutMetrics, Labels, ModelHeader, TrainingFile, TrainingInfo};
+pub use pool::ScorerPool;
+pub use threshold::{Threshold, UnsureBand};
 
 /// The default model, trained on `real_ja` plus `data/messages.csv` (see the
 /// README, Reproducible) and embedded at build time.
@@ -163,12 +167,7 @@ impl Model {
                 "IDF weight {idf} is outside [-{MAX_IDF:e}, {MAX_IDF:e}]"
             )));
         }
-        if !(0.0..=1.0).contains(&header.threshold) {
-            return Err(Error::Config(format!(
-                "threshold {} is outside [0, 1]",
-                header.threshold
-            )));
-        }
+        Threshold::new(header.threshold)?;
         if header.labels.positive.trim().is_empty() || header.labels.negative.trim().is_empty() {
             return Err(Error::Config(format!(
                 "labels must not be empty, got positive {:?} and negative {:?}",
@@ -363,8 +362,8 @@ impl Model {
     }
 
     /// The stored decision threshold on P(positive).
-    pub fn threshold(&self) -> f64 {
-        self.header.threshold
+    pub fn threshold(&self) -> Threshold {
+        Threshold::new(self.header.threshold).expect("checked in Model::new")
     }
 
     /// The positive label.
@@ -398,8 +397,8 @@ impl Model {
     }
 
     /// The label for a probability under `threshold`.
-    pub fn label_for(&self, probability: f64, threshold: f64) -> &str {
-        if probability >= threshold {
+    pub fn label_for(&self, probability: f64, threshold: Threshold) -> &str {
+        if threshold.is_positive(probability) {
             self.positive_label()
         } else {
             self.negative_label()
@@ -442,12 +441,12 @@ mod tests {
             .score("【Amazon】認証コードは123456です。このコードは誰にも教えないでください。")
             .unwrap();
         assert!(
-            scam.probability >= model.threshold(),
+            model.threshold().is_positive(scam.probability),
             "scam scored {}",
             scam.probability
         );
         assert!(
-            otp.probability < model.threshold(),
+            !model.threshold().is_positive(otp.probability),
             "OTP scored {}",
             otp.probability
         );

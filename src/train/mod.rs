@@ -11,7 +11,7 @@ use crate::data::LabeledData;
 use crate::error::{Error, Result};
 use crate::features::FeatureConfig;
 use crate::metrics::Summary;
-use crate::model::{HeldOutMetrics, Labels, Model, ModelHeader, TrainingInfo};
+use crate::model::{HeldOutMetrics, Labels, Model, ModelHeader, Threshold, TrainingInfo};
 use crate::normalize::NORMALIZATION_VERSION;
 use crate::solver::FitParams;
 use crate::tokenize::DICTIONARY_ID;
@@ -28,7 +28,7 @@ pub use split::{grouped_split, stratified_folds, stratified_split};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ThresholdRule {
     /// A fixed probability.
-    Fixed(f64),
+    Fixed(Threshold),
     /// The lowest threshold whose cross-validated false-positive rate is at most this.
     MaxFpr(f64),
     /// The lowest threshold whose cross-validated precision is at least this.
@@ -37,6 +37,19 @@ pub enum ThresholdRule {
     /// false-positive rate is at most this: [`ThresholdRule::MaxFpr`] when
     /// the budget binds, without spending it when it does not.
     BestF1WithinFpr(f64),
+}
+
+/// Written into the model's training description, so the text must stay as
+/// it is for a retrained model to come out byte for byte the same.
+impl std::fmt::Display for ThresholdRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ThresholdRule::Fixed(t) => write!(f, "Fixed({t})"),
+            ThresholdRule::MaxFpr(v) => write!(f, "MaxFpr({v})"),
+            ThresholdRule::MinPrecision(v) => write!(f, "MinPrecision({v})"),
+            ThresholdRule::BestF1WithinFpr(v) => write!(f, "BestF1WithinFpr({v})"),
+        }
+    }
 }
 
 /// Everything `train` can be told. Unfitted; [`TrainOptions::train`] fits.
@@ -128,13 +141,6 @@ impl TrainOptions {
                 self.also_train_weight
             )));
         }
-        if let ThresholdRule::Fixed(t) = self.threshold
-            && !(0.0..=1.0).contains(&t)
-        {
-            return Err(Error::Config(format!(
-                "threshold must be in [0, 1], got {t}"
-            )));
-        }
         let negative = data.check_two_classes(&self.positive_label)?;
         data.check_has_text()?;
         if let Some(also) = also_train {
@@ -186,7 +192,7 @@ impl TrainOptions {
         let threshold_rule = match self.threshold {
             ThresholdRule::Fixed(t) => format!("fixed at {t}"),
             rule => format!(
-                "{rule:?} on {}-fold cross-validation{} (seed {})",
+                "{rule} on {}-fold cross-validation{} (seed {})",
                 self.threshold_folds,
                 if data.groups.is_some() {
                     ", grouped"

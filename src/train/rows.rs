@@ -197,7 +197,7 @@ impl TrainingRows {
     ) -> Result<f64> {
         let truth: Vec<bool> = rows.iter().map(|&i| self.positive[i]).collect();
         if let ThresholdRule::Fixed(t) = rule {
-            return Ok(t);
+            return Ok(t.value());
         }
         let row_groups: Option<Vec<String>> =
             groups.map(|g| rows.iter().map(|&i| g[i].clone()).collect());
@@ -209,11 +209,11 @@ impl TrainingRows {
             ThresholdRule::BestF1WithinFpr(f) => {
                 metrics::threshold_for_f1_within_fpr(&truth, &scores, f)
             }
-            ThresholdRule::Fixed(t) => Some(t),
+            ThresholdRule::Fixed(t) => Some(t.value()),
         };
         chosen.ok_or_else(|| {
             Error::Training(format!(
-                "no threshold meets {rule:?} on cross-validated scores"
+                "no threshold meets {rule} on cross-validated scores"
             ))
         })
     }

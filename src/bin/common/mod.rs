@@ -7,13 +7,15 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
-use jscam::Error;
+use std::borrow::Cow;
+
 use jscam::features::FeatureConfig;
+use jscam::model::threshold::check_probability;
+use jscam::model::{Threshold, UnsureBand};
 use jscam::solver::{FitParams, Solver};
 use jscam::train::{ThresholdRule, TrainOptions};
+use jscam::{Error, Model};
 
-/// Exit code: success.
-pub const EXIT_OK: u8 = 0;
 /// Exit code: bad command-line usage or option value (clap uses it too).
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: bad input data (missing or unreadable file, malformed CSV,
@@ -92,6 +94,26 @@ pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
+/// Refuses `-o OUT` when it names the same file as `input` (`what` says
+/// which input it is), which would replace the input with the model.
+///
+/// # Errors
+/// [`Error::Config`] naming both.
+pub fn refuse_overwriting(
+    input: &std::path::Path,
+    what: &str,
+    out: &std::path::Path,
+) -> Result<(), Error> {
+    if same_file(input, out) {
+        return Err(Error::Config(format!(
+            "-o {} is {what} ({}); write the model somewhere else",
+            out.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
 
@@ -108,6 +130,23 @@ pub fn check_threads(threads: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks `--threads N` and sizes the global thread pool (0 or no flag:
+/// one thread per core).
+///
+/// # Errors
+/// An out-of-range value, or a pool that cannot be built.
+pub fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    check_threads(threads.unwrap_or(0))?;
+    if let Some(threads) = threads.filter(|&t| t > 0) {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("setting up threads")?;
+    }
+    Ok(())
+}
+
 /// A spinner on stderr when it is a terminal and not `quiet`; hidden otherwise.
 pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
@@ -120,6 +159,33 @@ pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
     bar.set_message(message.to_owned());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// Parses a probability flag (a rate in [0, 1]).
+pub fn probability(s: &str) -> Result<f64, Error> {
+    let value: f64 = s
+        .trim()
+        .parse()
+        .map_err(|e| Error::Config(format!("{s:?}: {e}")))?;
+    check_probability("a rate", value)
+}
+
+/// Parses `--unsure LOW,HIGH`.
+pub fn unsure_band(s: &str) -> Result<UnsureBand, String> {
+    let (low, high) = parse_pair::<f64>(s)?;
+    UnsureBand::new(low, high).map_err(|e| e.to_string())
+}
+
+/// The model in `path`, or the embedded default model.
+///
+/// # Errors
+/// The model cannot be read or is not a usable model; the context says which.
+pub fn load_model(path: Option<&std::path::Path>) -> anyhow::Result<Cow<'static, Model>> {
+    use anyhow::Context;
+    Ok(match path {
+        Some(path) => Cow::Owned(Model::load(path).context("loading the model")?),
+        None => Cow::Borrowed(Model::embedded_default().context("loading the embedded model")?),
+    })
 }
 
 /// Parses "A,B" into two values, for `--unsure LOW,HIGH` and `--char-ngrams MIN,MAX`.
@@ -145,16 +211,16 @@ pub struct ModelArgs {
     pub seed: u64,
     /// Fixed decision threshold on P(positive).
     #[arg(long, conflicts_with_all = ["max_fpr", "min_precision", "f1_max_fpr"])]
-    pub threshold: Option<f64>,
+    pub threshold: Option<Threshold>,
     /// Pick the threshold by cross-validation: the lowest one whose false-positive rate is at most this.
-    #[arg(long, conflicts_with_all = ["min_precision", "f1_max_fpr"])]
+    #[arg(long, conflicts_with_all = ["min_precision", "f1_max_fpr"], value_parser = probability)]
     pub max_fpr: Option<f64>,
     /// Pick the threshold by cross-validation to keep precision at or above this.
-    #[arg(long, conflicts_with = "f1_max_fpr")]
+    #[arg(long, conflicts_with = "f1_max_fpr", value_parser = probability)]
     pub min_precision: Option<f64>,
     /// Pick the threshold by cross-validation: the one with the best F1 among
     /// those whose false-positive rate is at most this (the default rule, at 0.04).
-    #[arg(long)]
+    #[arg(long, value_parser = probability)]
     pub f1_max_fpr: Option<f64>,
     /// L2 regularization strength (larger = simpler model).
     #[arg(long, default_value_t = FitParams::default().alpha)]
@@ -225,25 +291,19 @@ impl ModelArgs {
     /// # Errors
     /// [`Error::Config`] for out-of-range values.
     pub fn to_options(&self) -> Result<TrainOptions, Error> {
-        // The flags exclude each other (clap), so at most one is set; an
-        // out-of-range value is reported under the flag that was given.
-        let (flag, value, threshold) = match (
+        // The flags exclude each other (clap), so at most one is set.
+        let threshold = match (
             self.threshold,
             self.max_fpr,
             self.min_precision,
             self.f1_max_fpr,
         ) {
-            (Some(t), ..) => ("--threshold", t, ThresholdRule::Fixed(t)),
-            (_, Some(f), ..) => ("--max-fpr", f, ThresholdRule::MaxFpr(f)),
-            (_, _, Some(p), _) => ("--min-precision", p, ThresholdRule::MinPrecision(p)),
-            (.., Some(f)) => ("--f1-max-fpr", f, ThresholdRule::BestF1WithinFpr(f)),
-            (None, None, None, None) => ("--threshold", 0.5, TrainOptions::default().threshold),
+            (Some(t), ..) => ThresholdRule::Fixed(t),
+            (_, Some(f), ..) => ThresholdRule::MaxFpr(f),
+            (_, _, Some(p), _) => ThresholdRule::MinPrecision(p),
+            (.., Some(f)) => ThresholdRule::BestF1WithinFpr(f),
+            (None, None, None, None) => TrainOptions::default().threshold,
         };
-        if !(0.0..=1.0).contains(&value) {
-            return Err(Error::Config(format!(
-                "{flag} takes a value in [0, 1], got {value}"
-            )));
-        }
         for (flag, value) in [("--alpha", self.alpha), ("--tol", self.tol)] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(Error::Config(format!(
