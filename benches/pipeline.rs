@@ -74,7 +74,7 @@ fn stages(c: &mut Criterion) {
 /// Hostile 64 KiB messages that once made the entity regex quadratic
 /// (issue 10: 1.9 s for `1.` repeated). Target: a median of at most 20 ms
 /// each for the whole score (normalize, tokenize, features, dot product).
-/// `tests/robustness.rs` checks what these give, untimed.
+/// `tests/integration/robustness.rs` checks what these give, untimed.
 fn pathological(c: &mut Criterion) {
     let model = Model::embedded_default().expect("embedded model");
     let mut scorer = model.scorer().expect("scorer");

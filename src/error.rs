@@ -148,11 +148,6 @@ impl Error {
         }
     }
 
-    /// True for errors that come from a model file rather than from input data.
-    pub fn is_model_error(&self) -> bool {
-        matches!(self, Error::Model { .. })
-    }
-
     /// True when the error is a closed output pipe (for example `| head`).
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { cause, .. } | Error::Write { cause, .. }

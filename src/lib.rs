@@ -1,13 +1,17 @@
 //! # jscam: an offline Japanese SMS scam classifier
 //!
-//! A message goes through five stages, one module each:
-//! [`normalize`] (NFKC, zero-width removal, URL/phone/number placeholders,
-//! link facts from [`links`]) →
-//! [`tokenize`] (lindera with an IPADIC dictionary built from source and
-//! embedded) → [`features`] (word, bigram and character n-gram TF-IDF) →
-//! [`model`] (L2-regularized logistic regression, fitted by [`solver`]) →
-//! [`io`] / [`batch`] (CSV and JSON Lines in and out). [`metrics`] and
-//! [`trainer`] measure and train; [`report`] writes evaluation reports.
+//! A message goes through five stages, one module each: normalization
+//! (NFKC, zero-width removal, URL/phone/number placeholders, link facts),
+//! tokenization (lindera with an IPADIC dictionary built from source and
+//! embedded), features (word, bigram and character n-gram TF-IDF), the
+//! model (L2-regularized logistic regression, fitted by a sparse L-BFGS
+//! solver), and batch input and output (CSV, TSV, plain text, JSON Lines).
+//!
+//! The facade is small: a [`Model`] scores messages (one [`Scorer`] per
+//! thread), [`TrainOptions`] trains one, [`classify`] runs a whole batch,
+//! and [`Evaluation`] measures a model on labeled data. The stage modules
+//! stay public for the binaries, benchmarks and tests, but are not part
+//! of the documented interface.
 //!
 //! The default model, trained on real messages (`real_ja`) plus the written
 //! corpus `data/messages.csv`, is embedded:
@@ -24,7 +28,7 @@
 //! Training your own from labeled records:
 //!
 //! ```
-//! use jscam::{io::LabeledData, trainer::TrainOptions};
+//! use jscam::{LabeledData, TrainOptions};
 //!
 //! let data = LabeledData {
 //!     texts: ["未納料金があります。至急ご連絡ください", "明日の会議は10時からです",
@@ -43,18 +47,34 @@
 //! ```
 #![deny(missing_docs)]
 
+#[doc(hidden)]
 pub mod data;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod eval;
+#[doc(hidden)]
 pub mod features;
+#[doc(hidden)]
 pub mod links;
+#[doc(hidden)]
 pub mod metrics;
+#[doc(hidden)]
 pub mod model;
+#[doc(hidden)]
 pub mod normalize;
+#[doc(hidden)]
 pub mod predict;
+#[doc(hidden)]
 pub mod solver;
+#[doc(hidden)]
 pub mod tokenize;
+#[doc(hidden)]
 pub mod train;
 
+pub use data::{LabeledData, read_labeled_csvs};
 pub use error::{Error, Result};
-pub use model::{Model, Score};
+pub use eval::Evaluation;
+pub use model::{Model, Score, Scorer, Threshold};
+pub use predict::{BatchOptions, BatchSummary, run as classify};
+pub use train::{TrainOptions, TrainOutcome};

@@ -137,11 +137,6 @@ impl CsrMatrix {
         self.row_starts.len() - 1
     }
 
-    /// Number of columns.
-    pub fn n_columns(&self) -> usize {
-        self.n_columns
-    }
-
     fn row(&self, i: usize) -> (&[u32], &[f64]) {
         let range = self.row_starts[i]..self.row_starts[i + 1];
         (&self.columns[range.clone()], &self.values[range])

@@ -479,11 +479,12 @@ impl CsvRows {
                     .position()
                     .map(|p| self.tracked.line_base.get() + p.line())
                     .unwrap_or(self.last_line + 1);
+                let reason = err.to_string();
                 match err.into_kind() {
                     csv::ErrorKind::Io(e) => Err(Error::io(&self.path, e)),
-                    other => Err(Error::Csv {
+                    _ => Err(Error::Csv {
                         at: Location::new(&self.path, Some(line)),
-                        reason: format!("{other:?}"),
+                        reason,
                     }),
                 }
             }

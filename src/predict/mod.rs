@@ -1,7 +1,7 @@
 //! Batch prediction: stream rows in, score them in parallel, write them out
 //! in input order.
 //!
-//! Three stages: a [`RowSource`] reads rows, [`score::score_chunk`] scores
+//! Three stages: a [`RowSource`] reads rows, [`score_chunk`] scores
 //! a chunk of them across the thread pool (every thread keeps its own
 //! scorer and buffers), and a [`Sink`] writes them. Memory stays flat
 //! however large the input is: at most two chunks are held at a time.
@@ -16,11 +16,11 @@ use crate::data::Encoding;
 use crate::error::Result;
 use crate::model::{Model, ScorerPool, Threshold, UnsureBand};
 
-pub mod score;
-pub mod sink;
-pub mod source;
+mod score;
+mod sink;
+mod source;
 
-pub use score::{Decision, DecisionRule, Outcome};
+pub use score::{Decision, DecisionRule, Outcome, score_chunk};
 pub use sink::{CsvSink, JsonlSink, OutputFormat, Sink, output_columns};
 pub use source::{InputFormat, InputRow, RowSource};
 
@@ -165,7 +165,7 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         let (outcomes, next) = if overlap && !done {
             // Score this chunk on the pool while this thread reads the next.
             std::thread::scope(|scope| {
-                let scoring = scope.spawn(|| score::score_chunk(&pool, &chunk, rule));
+                let scoring = scope.spawn(|| score_chunk(&pool, &chunk, rule));
                 let next = read_chunk(&mut source, options);
                 let outcomes = scoring
                     .join()
@@ -173,7 +173,7 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
                 (outcomes, Some(next))
             })
         } else {
-            (score::score_chunk(&pool, &chunk, rule), None)
+            (score_chunk(&pool, &chunk, rule), None)
         };
         for (row, outcome) in chunk.iter().zip(outcomes?) {
             summary.count(row, &outcome);

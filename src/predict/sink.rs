@@ -73,7 +73,7 @@ pub fn output_columns(input: &[String], explain: bool) -> Vec<String> {
 }
 
 /// The label text of a decision ("" when the row was not scored).
-fn label_text<'a>(labels: &'a Labels, decision: Option<Decision>) -> &'a str {
+fn label_text(labels: &Labels, decision: Option<Decision>) -> &str {
     match decision {
         Some(Decision::Positive) => &labels.positive,
         Some(Decision::Negative) => &labels.negative,
@@ -82,7 +82,7 @@ fn label_text<'a>(labels: &'a Labels, decision: Option<Decision>) -> &'a str {
     }
 }
 
-/// "w:未納=+0.512 <url>=+0.301 | w:です=-0.120" for the CSV column.
+/// `w:未納=+0.512 <url>=+0.301 | w:です=-0.120` for the CSV column.
 fn explanation_text((up, down): &(Vec<Contribution>, Vec<Contribution>)) -> String {
     let side = |items: &[Contribution]| {
         items
@@ -230,9 +230,10 @@ impl<W: Write> Sink for JsonlSink<W> {
 }
 
 fn csv_write_error(path: &Path, err: csv::Error) -> Error {
+    let reason = err.to_string();
     match err.into_kind() {
         csv::ErrorKind::Io(e) => Error::write(path, e),
-        other => Error::write(path, std::io::Error::other(format!("{other:?}"))),
+        _ => Error::write(path, std::io::Error::other(reason)),
     }
 }
 

@@ -16,9 +16,9 @@ use crate::normalize::NORMALIZATION_VERSION;
 use crate::solver::FitParams;
 use crate::tokenize::DICTIONARY_ID;
 
-pub mod provenance;
-pub mod rows;
-pub mod split;
+mod provenance;
+mod rows;
+mod split;
 
 use provenance::{data_hash, file_summaries, training_date};
 pub use rows::{ALWAYS_TRAIN, TrainingRows};

@@ -262,7 +262,8 @@ pub struct ModelArgs {
     pub threshold_folds: usize,
 }
 
-/// `--char-ngrams` default as the flag spells it; a test keeps it equal to
+/// `--char-ngrams` default as the flag spells it; a test
+/// (`char_ngram_flag_default_is_the_library_default`) keeps it equal to
 /// `FeatureConfig::default()`.
 const DEFAULT_CHAR_NGRAMS: &str = "1,2";
 
@@ -345,17 +346,5 @@ impl ModelArgs {
         };
         options.features.validate()?;
         Ok(options)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn char_ngram_flag_default_is_the_library_default() {
-        let (min, max) = parse_pair::<u8>(DEFAULT_CHAR_NGRAMS).unwrap();
-        let config = FeatureConfig::default();
-        assert_eq!((min, max), (config.char_ngram_min, config.char_ngram_max));
     }
 }

@@ -1,5 +1,5 @@
-//! Integration tests: the real `train` and `predict` binaries on small
-//! committed fixtures (`tests/fixtures/`) and on generated files.
+//! The real binaries on small committed fixtures (`tests/fixtures/`) and
+//! on generated files.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -949,7 +949,7 @@ fn a_closed_stderr_changes_nothing() {
     assert_eq!(output.status.code(), Some(3));
 }
 
-/// 10.4 is tested in `tests/robustness.rs` (the temporary file name depends
+/// 10.4 is tested in `tests/integration/robustness.rs` (the temporary file name depends
 /// on the process that saves).
 ///
 /// 10.6: a line over 16 MiB becomes an error row; the lines around it are
@@ -1374,4 +1374,20 @@ fn utf16_input_is_recognised() {
         None,
     );
     assert_error(&output, 3, &["u16.csv:1", "UTF-16"]);
+}
+
+#[test]
+fn char_ngram_flag_default_is_the_library_default() {
+    let help = stdout(&run(bin("train").arg("--help"), None));
+    let config = jscam::features::FeatureConfig::default();
+    let shown = format!(
+        "[default: {},{}]",
+        config.char_ngram_min, config.char_ngram_max
+    );
+    let flag = help
+        .split("--char-ngrams")
+        .nth(1)
+        .expect("--char-ngrams is listed");
+    let flag = &flag[..flag.find("\n  -").unwrap_or(flag.len())];
+    assert!(flag.contains(&shown), "want {shown} in: {flag}");
 }
