@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csvs};
+use jscam::data::{Encoding, LabeledCsvOptions, LabeledData, read_labeled_csvs};
 use jscam::metrics::{Summary, format_metric};
 use jscam::train::TrainOptions;
 
@@ -71,15 +71,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .read_also_train(&read_options)
         .context("reading the --also-train data")?;
     for part in std::iter::once(&data).chain(also.as_ref()) {
-        let counts = part.label_counts();
-        let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
-        let (files, rows) = (part.files_display(), part.texts.len());
-        spinner.suspend(|| {
-            common::note(format_args!(
-                "train: {files}: {rows} rows ({})",
-                listing.join(", ")
-            ))
-        });
+        spinner.suspend(|| print_counts(part));
     }
     spinner.set_message("training");
     let outcome = options
@@ -106,6 +98,18 @@ fn run(args: Args) -> anyhow::Result<()> {
         info.iterations
     ));
     Ok(())
+}
+
+/// "train: a.csv: 24 rows (legit: 12, scam: 12)".
+fn print_counts(part: &LabeledData) {
+    let counts = part.label_counts();
+    let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+    common::note(format_args!(
+        "train: {}: {} rows ({})",
+        part.files_display(),
+        part.texts.len(),
+        listing.join(", ")
+    ));
 }
 
 fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
