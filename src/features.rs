@@ -11,6 +11,7 @@
 //! Feature names are hashed while scanning so that looking a feature up
 //! allocates nothing; the vocabulary keeps the names for
 //! explanations and the model file, and rejects a hash collision on load.
+#![doc(hidden)]
 
 use std::collections::HashMap;
 

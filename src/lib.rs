@@ -47,29 +47,20 @@
 //! ```
 #![deny(missing_docs)]
 
-#[doc(hidden)]
+// The stage modules below mark themselves `#![doc(hidden)]`: public for the
+// binaries, benchmarks and tests, not part of the documented facade.
+
 pub mod data;
-#[doc(hidden)]
 pub mod error;
-#[doc(hidden)]
 pub mod eval;
-#[doc(hidden)]
 pub mod features;
-#[doc(hidden)]
 pub mod links;
-#[doc(hidden)]
 pub mod metrics;
-#[doc(hidden)]
 pub mod model;
-#[doc(hidden)]
 pub mod normalize;
-#[doc(hidden)]
 pub mod predict;
-#[doc(hidden)]
 pub mod solver;
-#[doc(hidden)]
 pub mod tokenize;
-#[doc(hidden)]
 pub mod train;
 
 pub use data::{LabeledData, read_labeled_csvs};

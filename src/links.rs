@@ -7,6 +7,7 @@
 //! The facts ship in `data/links.txt` (embedded at build time); a user adds
 //! more with `train --links FILE` in the same syntax, and the model stores
 //! those extra lines so that prediction sees the same facts as training.
+#![doc(hidden)]
 
 use std::sync::{Arc, OnceLock};
 

@@ -14,6 +14,7 @@
 //!   reference implementation. Dense rows cost messages × features × 8 bytes,
 //!   so it is only practical for small corpora; a test checks that both give
 //!   the same weights.
+#![doc(hidden)]
 
 use std::cell::RefCell;
 

@@ -1,5 +1,6 @@
 //! Input data: rows as they are read ([`read`]) and the labeled data set
 //! training and evaluation work on ([`labeled`]).
+#![doc(hidden)]
 
 pub mod labeled;
 pub mod read;

@@ -1,5 +1,6 @@
 //! Accuracy evaluation: cross-validation (stratified, optionally grouped)
 //! and train/test evaluation, with per-category rates and the worst errors.
+#![doc(hidden)]
 
 pub mod report;
 

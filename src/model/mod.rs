@@ -7,6 +7,7 @@
 //! and intercept, and a description of the training run. Scoring never
 //! builds a dense row: a message's logit is the intercept plus the weights
 //! of its (sparse, normalized) features.
+#![doc(hidden)]
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -8,6 +8,7 @@
 //! Every input row produces exactly one output row: empty or all-unknown
 //! text is scored (the prior alone) and noted, and a malformed row gets an
 //! `error` column instead of a label unless `strict` is set.
+#![doc(hidden)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

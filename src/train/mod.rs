@@ -4,6 +4,7 @@
 //! Messages are normalized, tokenized and turned into feature hashes once,
 //! in parallel; every fit (held-out split, cross-validation folds, final
 //! fit) then only fits a vocabulary on its training rows and solves.
+#![doc(hidden)]
 
 use std::collections::BTreeMap;
 
