@@ -39,7 +39,7 @@ pub fn markdown_cell(text: &str) -> String {
 /// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`.
 ///
 /// # Errors
-/// [`Error::Io`] if the directory or a file cannot be written.
+/// [`Error::Write`] naming the directory or file that cannot be written.
 pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let roc_path = dir.join("roc.svg");

@@ -207,7 +207,7 @@ impl Model {
     /// Loads a model file.
     ///
     /// # Errors
-    /// [`Error::Io`] if it cannot be read; [`Error::Model`] if it is foreign,
+    /// [`Error::Model`] naming the file if it cannot be read, or if it is foreign,
     /// truncated, corrupted, newer than this tool, or made for another
     /// normalization or dictionary.
     pub fn load(path: &Path) -> Result<Model> {
