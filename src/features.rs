@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use std::hash::Hasher;
+use std::sync::OnceLock;
 
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
@@ -187,9 +188,9 @@ pub struct Extractor {
     worker: TokenizerWorker,
     normalized: Normalized,
     key: String,
-    previous_token: String,
     hashes: Vec<u64>,
-    terms: Vec<(u64, u32)>,
+    columns: Vec<u32>,
+    terms: Vec<(u32, u32)>,
     char_starts: Vec<usize>,
 }
 
@@ -217,8 +218,8 @@ impl Extractor {
             worker: Tokenizer::shared()?.worker(),
             normalized: Normalized::new(),
             key: String::new(),
-            previous_token: String::new(),
             hashes: Vec::new(),
+            columns: Vec::new(),
             terms: Vec::new(),
             char_starts: Vec::new(),
         })
@@ -244,7 +245,6 @@ impl Extractor {
             worker,
             normalized,
             key,
-            previous_token,
             char_starts,
             ..
         } = self;
@@ -252,24 +252,25 @@ impl Extractor {
         for entity in normalized.entities() {
             each(feature_hash(entity), entity);
         }
-        previous_token.clear();
         let bigrams = config.word_ngrams >= 2;
+        // Tokens are slices of the normalized text, so the previous one is
+        // kept as a slice, not copied.
+        let mut previous_token: Option<&str> = None;
         worker.for_each_token(&normalized.text, |token| {
             key.clear();
             key.push_str("w:");
             key.push_str(token);
             each(feature_hash(key), key);
             if bigrams {
-                if !previous_token.is_empty() {
+                if let Some(previous) = previous_token {
                     key.clear();
                     key.push_str("b:");
-                    key.push_str(previous_token);
+                    key.push_str(previous);
                     key.push(' ');
                     key.push_str(token);
                     each(feature_hash(key), key);
                 }
-                previous_token.clear();
-                previous_token.push_str(token);
+                previous_token = Some(token);
             }
         })?;
         if config.char_ngram_min > 0 {
@@ -313,12 +314,16 @@ impl Extractor {
         row.clear();
         let mut hashes = std::mem::take(&mut self.hashes);
         hashes.clear();
-        let result = self.for_each_feature(text, &vocabulary.config, |hash, _| {
-            if let Some(&column) = vocabulary.index.get(&hash) {
-                hashes.push(u64::from(column));
-            }
-        });
-        count_sorted(&mut hashes, &mut self.terms);
+        let result = self.for_each_feature(text, &vocabulary.config, |hash, _| hashes.push(hash));
+        let columns = &mut self.columns;
+        columns.clear();
+        vocabulary.index.columns_of(&hashes, columns);
+        // Start the IDF loads now, so that they arrive while sorting.
+        let touched = columns
+            .iter()
+            .fold(0u64, |acc, &c| acc ^ vocabulary.idf[c as usize].to_bits());
+        std::hint::black_box(touched);
+        count_sorted(columns, &mut self.terms);
         row.fill(&self.terms, vocabulary);
         self.hashes = hashes;
         result
@@ -341,7 +346,7 @@ fn char_ngrams(
     for n in usize::from(config.char_ngram_min)..=usize::from(config.char_ngram_max) {
         for start in 0..chars.saturating_sub(n - 1) {
             let gram = &text[bounds[start]..bounds[start + n]];
-            if gram.trim().is_empty() {
+            if gram.chars().all(char::is_whitespace) {
                 continue;
             }
             key.clear();
@@ -353,7 +358,7 @@ fn char_ngrams(
 }
 
 /// Sorts `values` and writes (value, count) pairs to `out`.
-fn count_sorted(values: &mut [u64], out: &mut Vec<(u64, u32)>) {
+fn count_sorted<T: Ord + Copy>(values: &mut [T], out: &mut Vec<(T, u32)>) {
     values.sort_unstable();
     out.clear();
     for &v in values.iter() {
@@ -364,13 +369,119 @@ fn count_sorted(values: &mut [u64], out: &mut Vec<(u64, u32)>) {
     }
 }
 
+/// 1 + ln(count). Most counts are small, and `ln` was a visible share of
+/// scoring, so small counts come from a table filled by the same formula
+/// (bit-identical values).
+fn sublinear_tf(count: u32) -> f64 {
+    const TABLED: usize = 64;
+    static TABLE: OnceLock<[f64; TABLED]> = OnceLock::new();
+    let formula = |count: u32| 1.0 + f64::from(count).ln();
+    match usize::try_from(count) {
+        Ok(index) if index < TABLED => {
+            TABLE.get_or_init(|| std::array::from_fn(|i| formula(i as u32)))[index]
+        }
+        _ => formula(count),
+    }
+}
+
+/// Feature hash → column, by open addressing with linear probing.
+///
+/// A slot holds the full hash next to its column, so a lookup usually reads
+/// one cache line; a `HashMap` reads a control group and then a bucket, two
+/// cache misses on a table of this size (a hundred thousand features),
+/// which was most of the cost of extraction.
+#[derive(Debug, Clone)]
+struct ColumnIndex {
+    slots: Vec<Slot>,
+    /// `64 - log2(slots.len())`: the home slot is the top bits of a remix.
+    shift: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u64,
+    /// [`ColumnIndex::EMPTY`] for a free slot.
+    column: u32,
+}
+
+impl ColumnIndex {
+    /// Marks a free slot; no column can have this number.
+    const EMPTY: u32 = u32::MAX;
+
+    /// An empty index for `len` entries, at most half full so that probe
+    /// runs stay short, also for the misses (unknown features).
+    fn with_capacity(len: usize) -> Self {
+        let slots = (len * 2).next_power_of_two().max(16);
+        ColumnIndex {
+            slots: vec![
+                Slot {
+                    hash: 0,
+                    column: Self::EMPTY,
+                };
+                slots
+            ],
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    fn home(&self, hash: u64) -> usize {
+        // Fibonacci hashing: spreads hashes that differ only in a few bits.
+        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Adds `hash` → `column`; false if `hash` is already present. The
+    /// index must have been created for at least as many entries.
+    fn insert(&mut self, hash: u64, column: u32) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(hash);
+        loop {
+            let slot = &mut self.slots[at];
+            if slot.column == Self::EMPTY {
+                *slot = Slot { hash, column };
+                return true;
+            }
+            if slot.hash == hash {
+                return false;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn get(&self, hash: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(hash);
+        loop {
+            let slot = self.slots[at];
+            if slot.column == Self::EMPTY {
+                return None;
+            }
+            if slot.hash == hash {
+                return Some(slot.column);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Appends the column of every hash that is known, in order.
+    fn columns_of(&self, hashes: &[u64], columns: &mut Vec<u32>) {
+        // First read every home slot in a loop without branches, so that
+        // the CPU has the cache misses in flight together instead of one
+        // after another behind the probe loop's mispredicted branches.
+        let touched = hashes
+            .iter()
+            .fold(0u64, |acc, &hash| acc ^ self.slots[self.home(hash)].hash);
+        std::hint::black_box(touched);
+        columns.extend(hashes.iter().filter_map(|&hash| self.get(hash)));
+    }
+}
+
 /// The fitted vocabulary: feature names, their columns and IDF weights.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     config: FeatureConfig,
     names: Vec<String>,
     idf: Vec<f64>,
-    index: HashMap<u64, u32, FxBuildHasher>,
+    index: ColumnIndex,
 }
 
 impl Vocabulary {
@@ -379,7 +490,7 @@ impl Vocabulary {
     /// # Errors
     /// [`Error::Config`] if two names hash alike or a value is not finite.
     pub fn new(config: FeatureConfig, entries: Vec<(String, f64)>) -> Result<Self> {
-        let mut index = HashMap::with_capacity_and_hasher(entries.len(), FxBuildHasher);
+        let mut index = ColumnIndex::with_capacity(entries.len());
         let mut names = Vec::with_capacity(entries.len());
         let mut idf = Vec::with_capacity(entries.len());
         for (column, (name, weight)) in entries.into_iter().enumerate() {
@@ -389,8 +500,10 @@ impl Vocabulary {
                 )));
             }
             let column = u32::try_from(column)
-                .map_err(|_| Error::Config("more than 2^32 features".into()))?;
-            if index.insert(feature_hash(&name), column).is_some() {
+                .ok()
+                .filter(|&c| c != ColumnIndex::EMPTY)
+                .ok_or_else(|| Error::Config("more than 2^32 - 1 features".into()))?;
+            if !index.insert(feature_hash(&name), column) {
                 return Err(Error::Config(format!(
                     "feature {name:?} is duplicated or collides"
                 )));
@@ -439,10 +552,10 @@ impl Vocabulary {
     /// The vector for already extracted terms (used in training).
     pub fn vectorize_terms(&self, doc: &DocTerms, row: &mut SparseRow) {
         row.clear();
-        let mut columns: Vec<(u64, u32)> = doc
+        let mut columns: Vec<(u32, u32)> = doc
             .terms
             .iter()
-            .filter_map(|&(hash, count)| self.index.get(&hash).map(|&c| (u64::from(c), count)))
+            .filter_map(|&(hash, count)| self.index.get(hash).map(|c| (c, count)))
             .collect();
         columns.sort_unstable();
         row.fill(&columns, self);
@@ -473,19 +586,18 @@ impl SparseRow {
     }
 
     /// Fills from sorted (column, count) pairs: TF × IDF, then L2 norm.
-    fn fill(&mut self, columns: &[(u64, u32)], vocabulary: &Vocabulary) {
+    fn fill(&mut self, columns: &[(u32, u32)], vocabulary: &Vocabulary) {
         let sublinear = vocabulary.config.sublinear_tf;
         let mut norm = 0.0;
         for &(column, count) in columns {
-            let column = column as usize;
             let tf = if sublinear {
-                1.0 + f64::from(count).ln()
+                sublinear_tf(count)
             } else {
                 f64::from(count)
             };
-            let value = tf * vocabulary.idf[column];
+            let value = tf * vocabulary.idf[column as usize];
             norm += value * value;
-            self.columns.push(column as u32);
+            self.columns.push(column);
             self.values.push(value);
             self.total_features += count;
         }
@@ -596,6 +708,111 @@ mod tests {
             assert_eq!(from_text, from_terms);
             let norm: f64 = from_text.values.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn sublinear_tf_table_matches_the_formula() {
+        for count in 0..1000u32 {
+            let formula = 1.0 + f64::from(count).ln();
+            assert_eq!(sublinear_tf(count).to_bits(), formula.to_bits(), "{count}");
+        }
+    }
+
+    #[test]
+    fn column_index_agrees_with_a_hash_map() {
+        let mut index = ColumnIndex::with_capacity(5000);
+        let mut reference = HashMap::new();
+        for column in 0..5000u32 {
+            let hash = feature_hash(&format!("w:{column}"));
+            assert!(index.insert(hash, column));
+            reference.insert(hash, column);
+        }
+        assert!(
+            !index.insert(feature_hash("w:7"), 9),
+            "a duplicate is refused"
+        );
+        for probe in 0..20_000u32 {
+            let hash = feature_hash(&format!("w:{probe}"));
+            assert_eq!(index.get(hash), reference.get(&hash).copied(), "{probe}");
+        }
+        let hashes: Vec<u64> = ["w:1", "w:x", "w:4999", "w:1"]
+            .iter()
+            .map(|n| feature_hash(n))
+            .collect();
+        let mut columns = Vec::new();
+        index.columns_of(&hashes, &mut columns);
+        assert_eq!(columns, [1, 4999, 1]);
+    }
+
+    /// The row as the first version computed it: a `HashMap` lookup per
+    /// feature occurrence, counts by column, `1 + ln(count)` TF.
+    fn reference_row(
+        extractor: &mut Extractor,
+        text: &str,
+        vocabulary: &Vocabulary,
+        index: &HashMap<u64, u32>,
+    ) -> SparseRow {
+        let mut counts = std::collections::BTreeMap::<u32, u32>::new();
+        extractor
+            .for_each_feature(text, vocabulary.config(), |hash, _| {
+                if let Some(&column) = index.get(&hash) {
+                    *counts.entry(column).or_insert(0) += 1;
+                }
+            })
+            .unwrap();
+        let mut row = SparseRow::new();
+        let mut norm = 0.0;
+        for (&column, &count) in &counts {
+            let tf = if vocabulary.config().sublinear_tf {
+                1.0 + f64::from(count).ln()
+            } else {
+                f64::from(count)
+            };
+            let value = tf * vocabulary.idf()[column as usize];
+            norm += value * value;
+            row.columns.push(column);
+            row.values.push(value);
+            row.total_features += count;
+        }
+        if norm > 0.0 {
+            let norm = norm.sqrt();
+            row.values.iter_mut().for_each(|v| *v /= norm);
+        }
+        row
+    }
+
+    #[test]
+    fn rows_match_the_reference_on_the_corpus_with_the_default_model() {
+        let model = crate::Model::embedded_default().unwrap();
+        let vocabulary = model.vocabulary();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.csv");
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let column = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "text")
+            .unwrap();
+        let index: HashMap<u64, u32> = vocabulary
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(column, name)| (feature_hash(name), column as u32))
+            .collect();
+        let mut extractor = Extractor::for_config(vocabulary.config()).unwrap();
+        let mut reference_extractor = Extractor::for_config(vocabulary.config()).unwrap();
+        let mut row = SparseRow::new();
+        for record in reader.records() {
+            let text = &record.unwrap()[column];
+            extractor
+                .vectorize_into(text, vocabulary, &mut row)
+                .unwrap();
+            let want = reference_row(&mut reference_extractor, text, vocabulary, &index);
+            assert_eq!(row.columns, want.columns, "{text:?}");
+            let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&row.values), bits(&want.values), "{text:?}");
+            assert_eq!(row.total_features, want.total_features);
         }
     }
 

@@ -57,6 +57,10 @@ pub struct Normalized {
     entity_text: String,
     entity_ends: Vec<usize>,
     scratch: String,
+    /// The input without zero-width characters, when it needs NFKC.
+    visible: String,
+    /// NFKC of `visible`.
+    nfkc: String,
 }
 
 impl Normalized {
@@ -80,6 +84,8 @@ impl Normalized {
         self.entity_text.clear();
         self.entity_ends.clear();
         self.scratch.clear();
+        self.visible.clear();
+        self.nfkc.clear();
     }
 
     fn push_entity(&mut self, parts: &[&str]) {
@@ -205,10 +211,13 @@ impl Normalizer {
         // NFKC runs over the whole stream (not char by char) so that
         // half-width ｶ + ﾞ compose into ガ. Most messages are already in
         // NFKC; the quick check lets them skip the (costly) normalizer.
-        if unicode_normalization::is_nfkc_quick(input.chars()) == IsNormalized::Yes {
+        if is_nfkc_quick_yes(input) {
             fold_and_space(visible, scratch);
         } else {
-            fold_and_space(visible.nfkc(), scratch);
+            let visible_text = &mut out.visible;
+            visible_text.extend(visible);
+            push_nfkc(visible_text, &mut out.nfkc);
+            fold_and_space(out.nfkc.chars(), scratch);
         }
         collapse_spaced_letters(scratch, &mut out.text);
         std::mem::swap(&mut out.text, &mut out.scratch);
@@ -228,6 +237,65 @@ impl Normalizer {
         let mut out = Normalized::new();
         self.normalize_into(input, &mut out);
         out
+    }
+}
+
+/// Characters that NFKC leaves alone in any context (quick check Yes,
+/// combining class 0) and that are recognised without the Unicode tables:
+/// ASCII, kana, the prolonged sound mark, CJK ideographs and 、。. Almost
+/// every character of a message is one of these. Checked exhaustively
+/// against the tables in the tests.
+fn is_plain_nfkc(c: char) -> bool {
+    matches!(c,
+        '\0'..='\x7f' | '\u{3001}'..='\u{3002}' | '\u{3041}'..='\u{3096}'
+        | '\u{30A1}'..='\u{30FA}' | '\u{30FC}' | '\u{4E00}'..='\u{9FFF}')
+}
+
+/// Same as `is_nfkc_quick(text.chars()) == IsNormalized::Yes`, with the
+/// tables consulted only for characters that are not plain: a plain
+/// character resets the quick check's state (it is a starter that is
+/// allowed), so the check splits into independent runs between them.
+fn is_nfkc_quick_yes(text: &str) -> bool {
+    text.split(is_plain_nfkc).all(|run| {
+        run.is_empty() || unicode_normalization::is_nfkc_quick(run.chars()) == IsNormalized::Yes
+    })
+}
+
+/// True if NFKC never changes text across the start of `c`: `c` is quick
+/// check Yes with combining class 0, a normalization boundary (UAX #15).
+fn is_nfkc_boundary(c: char) -> bool {
+    is_plain_nfkc(c)
+        || (unicode_normalization::char::canonical_combining_class(c) == 0
+            && unicode_normalization::is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
+}
+
+/// Appends NFKC of `text` to `out`; the same as `text.nfkc()`. Text is split
+/// at normalization boundaries, and only the pieces holding a character that
+/// is not a boundary (a full-width letter, a combining mark, …) go through
+/// the normalizer; the rest is copied.
+fn push_nfkc(text: &str, out: &mut String) {
+    // text[..copied] is done; the current piece starts at piece_start.
+    let mut copied = 0;
+    let mut piece_start = 0;
+    let mut piece_changes = false;
+    for (at, c) in text.char_indices() {
+        if is_nfkc_boundary(c) {
+            if piece_changes {
+                out.push_str(&text[copied..piece_start]);
+                out.extend(text[piece_start..at].nfkc());
+                copied = at;
+                piece_changes = false;
+            }
+            piece_start = at;
+        } else {
+            piece_changes = true;
+        }
+    }
+    if piece_changes {
+        out.push_str(&text[copied..piece_start]);
+        out.extend(text[piece_start..].nfkc());
+    } else {
+        out.push_str(&text[copied..]);
     }
 }
 
@@ -671,6 +739,95 @@ mod tests {
         let (text, e) = norm("連絡はinfo@example.comへ");
         assert_eq!(text, "連絡は へ");
         assert_eq!(e, vec!["<email>", "tld:com"]);
+    }
+
+    /// Messages of the committed corpus, and their text without zero-width
+    /// characters (what the NFKC step sees).
+    fn corpus_texts() -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.csv");
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let column = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "text")
+            .unwrap();
+        let mut texts: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[column].to_owned())
+            .collect();
+        let visible: Vec<String> = texts
+            .iter()
+            .map(|t| t.chars().filter(|&c| !is_zero_width(c)).collect())
+            .collect();
+        texts.extend(visible);
+        // Shapes the corpus may lack: combining marks after plain
+        // characters, out-of-order marks, Hangul jamo, compatibility forms.
+        for tricky in [
+            "か\u{3099}き\u{309A}",
+            "ｶﾞｷﾞ",
+            "e\u{301}\u{327}",
+            "a\u{327}\u{301}x",
+            "\u{1100}\u{1161}\u{11A8}",
+            "가\u{11A8}",
+            "㍻㈱①ﬁ",
+            "Ａ\u{300}",
+            "゛゜ヿゟ",
+            "\u{3099}",
+            "あ\u{200B}\u{3099}",
+            "°C ℃ Å",
+        ] {
+            texts.push(tricky.to_owned());
+        }
+        texts
+    }
+
+    #[test]
+    fn plain_characters_are_nfkc_starters() {
+        let ranges = [
+            ('\0', '\x7f'),
+            ('\u{3001}', '\u{3002}'),
+            ('\u{3041}', '\u{3096}'),
+            ('\u{30A1}', '\u{30FA}'),
+            ('\u{30FC}', '\u{30FC}'),
+            ('\u{4E00}', '\u{9FFF}'),
+        ];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let listed = ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&c));
+            assert_eq!(is_plain_nfkc(c), listed, "{c:?}");
+            if listed {
+                assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0);
+                assert_eq!(
+                    unicode_normalization::is_nfkc_quick(std::iter::once(c)),
+                    IsNormalized::Yes,
+                    "{c:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fast_nfkc_matches_the_normalizer_on_the_corpus() {
+        for text in corpus_texts() {
+            let quick = unicode_normalization::is_nfkc_quick(text.chars()) == IsNormalized::Yes;
+            assert_eq!(is_nfkc_quick_yes(&text), quick, "{text:?}");
+            let mut fast = String::new();
+            push_nfkc(&text, &mut fast);
+            assert_eq!(fast, text.nfkc().collect::<String>(), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_nfkc_matches_the_normalizer_on_mixed_text(
+            text in "[a-zA-Z0-9 あかがアカガｶﾞﾟ가각\u{1100}\u{1161}\u{11A8}\u{3099}\u{309A}\u{300}\u{301}\u{327}\u{200B}\u{FF21}\u{3000}\u{2460}\u{3231}。、ー漢字]{0,12}"
+        ) {
+            let quick = unicode_normalization::is_nfkc_quick(text.chars()) == IsNormalized::Yes;
+            proptest::prop_assert_eq!(is_nfkc_quick_yes(&text), quick);
+            let mut fast = String::new();
+            push_nfkc(&text, &mut fast);
+            proptest::prop_assert_eq!(fast, text.nfkc().collect::<String>());
+        }
     }
 
     #[test]

@@ -66,7 +66,11 @@ impl TokenizerWorker {
     ///
     /// # Errors
     /// Returns an error if lindera fails on the text.
-    pub fn for_each_token(&mut self, text: &str, mut each: impl FnMut(&str)) -> Result<()> {
+    pub fn for_each_token<'t>(
+        &mut self,
+        text: &'t str,
+        mut each: impl FnMut(&'t str),
+    ) -> Result<()> {
         if text.is_empty() {
             return Ok(());
         }
