@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no benches/__pycache__ from importing compare.py
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 csv.field_size_limit(sys.maxsize)
 
@@ -236,19 +237,21 @@ def cmd_report(args: argparse.Namespace) -> None:
         "t2_messages_per_second_median": rate("jscam_t2"),
     }
 
-    # ---- sanity: every side scored every row (warm-up outputs)
-    scored = {}
-    for side in sides:
-        path = os.path.join(raw, f"warmup.{side}.out")
-        scored[side] = _csv_rows(path)
-        if scored[side] != n:
-            problems.append(f"{side} wrote {scored[side]} rows for {n} messages")
+    # ---- sanity: every side scored every row (predict's warm-up output; the
+    # Python side reports its count)
+    scored = {"jscam": _csv_rows(os.path.join(raw, "warmup.jscam_t1.out"))}
     sk_inner = {}
     for sk in ("sklearn_word_lr", "sklearn_char_lr"):
         with open(os.path.join(raw, f"inner.{sk}.jsonl"), encoding="utf-8") as f:
             recs = [json.loads(l) for l in f if l.startswith("{")]
+        if len(recs) != len(rounds):
+            problems.append(f"{sk}: {len(recs)} in-process timings for {len(rounds)} rounds")
+        scored[sk] = min((r["messages"] for r in recs), default=0)
         sk_inner[sk] = {k: _median([r[k] for r in recs])
                         for k in ("startup_and_read_seconds", "predict_proba_seconds", "write_seconds")}
+    for side, count in scored.items():
+        if count != n:
+            problems.append(f"{side} scored {count} rows of {n}")
     fits = {}
     for sk in ("sklearn_word_lr", "sklearn_char_lr"):
         fits[sk] = _last_json_line(os.path.join(raw, f"fit.{sk}.out"))
@@ -322,7 +325,9 @@ def render(R: dict) -> str:
         f"- Machine: {M['nproc']} CPUs (`nproc`), {M['cpu']}, {M['ram']} RAM; "
         f"load average (1, 5, 15 min) at start {M['loadavg_start']}, at end {M['loadavg_end']}",
         f"- Date (UTC): {M['date_utc']}; jscam commit {M['commit']}{dirty}; {M['rustc']}, release build",
-        f"- {S['rounds']} interleaved rounds per comparison; script run time {R['script_seconds']} s",
+        f"- {S['rounds']} interleaved rounds per comparison; a round times, per side, whole passes "
+        f"over the file adding up to at least {S['min_seconds']:g} s in process, and one run over "
+        f"the file for the whole-process comparisons; script run time {R['script_seconds']} s",
         f"- Rerun: `{S['command']}`",
         "",
         "Every number below is a ratio of two throughputs measured side by side in the same round, "
@@ -372,7 +377,7 @@ def render(R: dict) -> str:
           f"timing, on `{S['sklearn_train']}` ({fit['sklearn_word_lr']['rows']:,} rows) by "
           "compare.py's `build_model` (library default C = 1). A round runs predict --threads 1, "
           "word LR, char LR, predict --threads 2 (reversed in even rounds), after one untimed "
-          "warm-up run of each; ratio = sklearn wall s ÷ jscam wall s of the same round = "
+          "warm-up run of predict (the baselines were just fitted, so Python's imports are cached); ratio = sklearn wall s ÷ jscam wall s of the same round = "
           "jscam throughput ÷ sklearn throughput. The CPU column is the same ratio on user+sys CPU seconds.", "",
           "| baseline | median ratio | min | max | rounds | CPU-time ratio (median) | jscam msgs/s | sklearn msgs/s |",
           "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -388,8 +393,8 @@ def render(R: dict) -> str:
 
     t = R["threads"]
     L += [f"### Threads: `predict --threads 2` ÷ `predict --threads 1`, on {n:,} messages", "",
-          "The same rounds as above (each ratio pairs the two predict runs of one round); "
-          f"{M['nproc']} CPUs, so 2 is the most threads that can help.", "",
+          "The same rounds as above (each ratio pairs the two predict runs of one round), "
+          f"on {M['nproc']} CPUs shared with whatever else runs (see the load average).", "",
           "| comparison | median ratio | min | max | rounds | --threads 1 msgs/s | --threads 2 msgs/s |",
           "|---|---:|---:|---:|---:|---:|---:|",
           ratio_row("--threads 2 ÷ --threads 1", t["ratio_t2_over_t1"],

@@ -96,6 +96,7 @@ else
     PY=$ROOT/$OUT/venv/bin/python
     "$PY" -m pip install -r benches/requirements.txt >>"$CURRENT_LOG" 2>&1
 fi
+NPROC=$(nproc)   # before the export below: GNU nproc honours OMP_NUM_THREADS
 # The scikit-learn side runs on one BLAS/OpenMP thread (compare.py's default).
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
@@ -154,7 +155,7 @@ timed_run() {
     /usr/bin/time -f '%U %S %M' -o "$t" "${CMD[@]}" >"$out" 2>"$RAW/stderr.tmp"
     end=$(date +%s.%N)
     cat "$RAW/stderr.tmp" >>"$CURRENT_LOG"
-    if [[ $side == sklearn_* && $round != warmup ]]; then
+    if [[ $side == sklearn_* ]]; then
         grep '^{' "$RAW/stderr.tmp" >>"$RAW/inner.$side.jsonl" || true
     fi
     wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')
@@ -166,12 +167,9 @@ timed_run() {
 }
 
 SIDES=(jscam_t1 sklearn_word_lr sklearn_char_lr jscam_t2)
-step "whole process on $CYCLED: warm-up run of each side (untimed; outputs kept to count rows)"
+step "whole process on $CYCLED: one untimed warm-up run of predict --threads 1 (output kept to count its rows)"
 printf '    ' >&2
-for side in "${SIDES[@]}"; do
-    timed_run "$side" warmup "$RAW/warmup.$side.out"
-    printf '  ' >&2
-done
+timed_run jscam_t1 warmup "$RAW/warmup.jscam_t1.out"
 echo >&2
 printf 'round\tside\twall\tuser\tsys\tmaxrss_kb\n' >"$RAW/rounds.tsv"
 step "whole process: $ROUNDS interleaved rounds of ${SIDES[*]} (reversed in even rounds)"
@@ -215,7 +213,7 @@ for pair in SHARED= VENV= MIN_SECONDS=0.5 LONG_ROWS=3000 CYCLE_ROWS=60000 MEM_LI
     fi
 done
 export BENCH_COMMAND="$command_line bash benches/speed.sh"
-export BENCH_NPROC=$(nproc)
+export BENCH_NPROC=$NPROC
 export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
 export BENCH_RAM=$(free -h | awk '/^Mem:/ { print $2 }')
 export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
