@@ -281,17 +281,20 @@ def cmd_report(args: argparse.Namespace) -> None:
         "loadavg_end": env["BENCH_LOAD_END"], "rustc": env["BENCH_RUSTC"],
         "commit": env["BENCH_COMMIT"], "uncommitted_tracked_changes": int(env["BENCH_DIRTY"]),
     }
+    warnings: list[str] = []
     if env["BENCH_COMMIT_END"] != env["BENCH_COMMIT"] or env["BENCH_DIRTY_END"] != env["BENCH_DIRTY"]:
-        problems.append(f"the working tree changed during the run (commit {env['BENCH_COMMIT']} -> "
+        machine["commit_end"] = env["BENCH_COMMIT_END"]
+        warnings.append(f"the working tree changed during the run (commit {env['BENCH_COMMIT']} -> "
                         f"{env['BENCH_COMMIT_END']}, modified tracked files {env['BENCH_DIRTY']} -> "
-                        f"{env['BENCH_DIRTY_END']})")
+                        f"{env['BENCH_DIRTY_END']}): the binaries were built at the start, "
+                        "but check that the change did not touch what was measured")
     results = {
         "machine": machine,
         "settings": {"rounds": int(env["BENCH_ROUNDS"]), "min_seconds": float(env["BENCH_MIN_SECONDS"]),
                      "sklearn_train": env["BENCH_SK_TRAIN"], "command": env["BENCH_COMMAND"]},
         "inputs": inputs, "in_process": inproc, "whole_process": process, "threads": threads,
         "sklearn_fit": fits, "sklearn_inner_seconds_median": sk_inner, "rows_scored": scored,
-        "memory": memory, "script_seconds": int(env["BENCH_SECONDS"]), "problems": problems,
+        "memory": memory, "script_seconds": int(env["BENCH_SECONDS"]), "problems": problems, "warnings": warnings,
     }
     with open(os.path.join(out, "speed.json"), "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2, ensure_ascii=False)
@@ -319,6 +322,8 @@ def render(R: dict) -> str:
     L = ["## Speed (benches/speed.sh)", ""]
     if R["problems"]:
         L += ["**ERROR — these numbers are not valid:**", ""] + [f"- {p}" for p in R["problems"]] + [""]
+    if R["warnings"]:
+        L += ["**Warning:**", ""] + [f"- {w}" for w in R["warnings"]] + [""]
     dirty = (f" (+{M['uncommitted_tracked_changes']} modified tracked files)"
              if M["uncommitted_tracked_changes"] else "")
     L += [
