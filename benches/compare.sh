@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: jscam (this crate) against the scikit-learn baselines
 # of benches/compare.py, on the same folds, the same train/test files and the
-# same input files.
+# same input files: accuracy, and training time and memory. Prediction speed
+# (throughput ratios, threads, predict's peak memory) lives in
+# benches/speed.sh, which this script runs at the end (SPEED=0 skips it;
+# ROUNDS is passed through).
 #
 #   bash benches/compare.sh            # from anywhere; works from the repo root
 #   SHARED=/path/to/shared bash benches/compare.sh
+#   SPEED=0 bash benches/compare.sh    # accuracy and training only
 #
 # Needs: cargo, python3 (with venv), /usr/bin/time (GNU time), the public
 # corpora in ${SHARED:-../shared}/data (relative to the repository root; the
 # script exits 0 with "skipped" when they are absent). Everything it writes
 # goes to bench-out/ (git-ignored): a Python venv, generated inputs, raw
 # outputs (bench-out/raw), logs (bench-out/logs), bench-out/results.json and
-# bench-out/report.md. The Markdown report is also printed on stdout;
-# progress goes to stderr.
+# bench-out/report.md (and speed.sh's bench-out/speed.md, bench-out/speed.json).
+# The Markdown report is also printed on stdout; progress goes to stderr.
 #
 # Timings are only meaningful on an otherwise idle machine: the report
 # records the load average at the start and at the end.
@@ -26,7 +30,6 @@ RAW=$OUT/raw
 LOGS=$OUT/logs
 SKLEARN_THREADS=1      # compare.py's default BLAS/OpenMP cap, passed explicitly
 MODELS=(sklearn_word_lr sklearn_char_lr sklearn_word_nb)
-REPEAT=3               # best of REPEAT for the predict wall times
 CURRENT_LOG=""
 
 step() { printf '==> [%s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -82,7 +85,6 @@ PY=$ROOT/$OUT/venv/bin/python
 step "cargo build --release"
 CURRENT_LOG=$LOGS/build.log
 cargo build --release >"$CURRENT_LOG" 2>&1
-cargo bench --bench throughput --no-run >>"$CURRENT_LOG" 2>&1
 BIN=$ROOT/target/release
 
 # run NAME STDOUT-FILE CMD...: stdout to a file, stderr to logs/NAME.log
@@ -99,22 +101,6 @@ timed() {
     shift 2
     CURRENT_LOG=$LOGS/$name.log
     /usr/bin/time -v -o "$RAW/$name.time" "$@" >"$out" 2>"$CURRENT_LOG"
-}
-
-# wall_best NAME CMD...: best wall seconds of REPEAT runs, stdout discarded;
-# every run's seconds go to raw/NAME.seconds (one per line)
-wall_best() {
-    local name=$1 start end
-    shift
-    CURRENT_LOG=$LOGS/$name.log
-    : >"$RAW/$name.seconds"
-    : >"$CURRENT_LOG"
-    for _ in $(seq "$REPEAT"); do
-        start=$(date +%s.%N)
-        "$@" >/dev/null 2>>"$CURRENT_LOG"
-        end=$(date +%s.%N)
-        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f\n", e - s }' >>"$RAW/$name.seconds"
-    done
 }
 
 # ------------------------------------------------------------- 2. accuracy, same folds
@@ -178,59 +164,7 @@ for m in "${MODELS[@]}"; do
         --test "$OUT/super/test.csv" --model "$m" --threads "$SKLEARN_THREADS"
 done
 
-# ------------------------------------------------------------- 4. inputs for speed and memory
-step "generating $OUT/ja_100k.csv, $OUT/ja_10k.txt, $OUT/ja_1m.txt from data/messages.csv"
-CURRENT_LOG=$LOGS/inputs.log
-"$PY" - data/messages.csv "$OUT" >"$CURRENT_LOG" 2>&1 <<'EOF'
-import csv, os, re, sys
-src, out = sys.argv[1], sys.argv[2]
-with open(src, encoding="utf-8-sig", newline="") as f:
-    texts = [row["text"] for row in csv.DictReader(f)]
-assert texts, "no texts"
-
-def repeat(n):
-    return (texts[i % len(texts)] for i in range(n))
-
-with open(os.path.join(out, "ja_100k.csv"), "w", encoding="utf-8", newline="") as f:
-    w = csv.writer(f, lineterminator="\n")
-    w.writerow(["id", "text"])
-    w.writerows((i + 1, t) for i, t in enumerate(repeat(100_000)))
-
-one_line = re.compile(r"\r\n|\r|\n")
-for name, n in (("ja_10k.txt", 10_000), ("ja_1m.txt", 1_000_000)):
-    with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
-        f.writelines(one_line.sub(" ", t) + "\n" for t in repeat(n))
-print(f"{len(texts)} distinct texts repeated")
-EOF
-JA100K=$ROOT/$OUT/ja_100k.csv
-
-# ------------------------------------------------------------- 5. predict throughput
-step "throughput bench: lindera (1 thread, best of 5)"
-run bench.lindera "$RAW/bench.lindera.out" cargo bench --bench throughput -- lindera "$JA100K"
-step "throughput bench: pipeline (1 thread, best of 5)"
-run bench.pipeline "$RAW/bench.pipeline.out" cargo bench --bench throughput -- pipeline "$JA100K"
-
-step "predict --threads 1 on ja_100k.csv (best of $REPEAT)"
-wall_best predict.1thread "$BIN/predict" "$JA100K" --threads 1 --quiet
-step "predict (all $(nproc) threads) on ja_100k.csv (best of $REPEAT)"
-wall_best predict.all "$BIN/predict" "$JA100K" --quiet
-
-step "compare.py predict-speed sklearn_word_lr (fit on $OUT/super/train.csv; best of $REPEAT)"
-run predict_speed.sklearn_word_lr "$RAW/predict_speed.sklearn_word_lr.json" \
-    "$PY" benches/compare.py predict-speed --train "$OUT/super/train.csv" --input "$JA100K" \
-    --model sklearn_word_lr --repeat "$REPEAT" --threads "$SKLEARN_THREADS"
-step "compare.py tokenize-speed (fugashi alone; best of $REPEAT)"
-run tokenize_speed.fugashi "$RAW/tokenize_speed.fugashi.json" \
-    "$PY" benches/compare.py tokenize-speed --input "$JA100K" --repeat "$REPEAT" \
-    --threads "$SKLEARN_THREADS"
-
-# ------------------------------------------------------------- 6. predict memory
-step "predict --quiet peak RSS on 10,000 lines"
-timed mem.10k /dev/null "$BIN/predict" "$OUT/ja_10k.txt" --quiet
-step "predict --quiet peak RSS on 1,000,000 lines"
-timed mem.1m /dev/null "$BIN/predict" "$OUT/ja_1m.txt" --quiet
-
-# ------------------------------------------------------------- 7. results.json + report
+# ------------------------------------------------------------- 4. results.json + report
 step "writing $OUT/results.json and $OUT/report.md"
 CURRENT_LOG=$LOGS/report.log
 export BENCH_NPROC=$(nproc)
@@ -244,7 +178,7 @@ read -r COMMIT_END DIRTY_END < <(source_state)
 export BENCH_COMMIT=$COMMIT_START BENCH_DIRTY=$DIRTY_START
 export BENCH_COMMIT_END=$COMMIT_END BENCH_DIRTY_END=$DIRTY_END
 export BENCH_SECONDS=$((SECONDS - START_SECONDS))
-export BENCH_DATA=$DATA BENCH_SKLEARN_THREADS=$SKLEARN_THREADS BENCH_REPEAT=$REPEAT
+export BENCH_DATA=$DATA BENCH_SKLEARN_THREADS=$SKLEARN_THREADS
 export BENCH_REAL_MAX_FPR=$REAL_MAX_FPR
 "$PY" - "$OUT" 2>"$CURRENT_LOG" <<'EOF'
 import json, os, re, sys
@@ -262,13 +196,6 @@ def load_json(name):
         return json.load(f)
 
 
-def last_json_line(name):
-    """The throughput bench prints one JSON line; cargo may print other lines."""
-    with open(os.path.join(raw, name), encoding="utf-8") as f:
-        lines = [l for l in f.read().splitlines() if l.startswith("{")]
-    return json.loads(lines[-1])
-
-
 def gnu_time(name):
     """Wall seconds, peak RSS (MB = 2^20 bytes) and exit status from `time -v`."""
     with open(os.path.join(raw, name + ".time"), encoding="utf-8") as f:
@@ -284,12 +211,6 @@ def gnu_time(name):
         "max_rss_mb": rss_kb / 1024,
         "cpu_percent": int(cpu.group(1)) if cpu else None,
     }
-
-
-def best_seconds(name):
-    with open(os.path.join(raw, name + ".seconds"), encoding="utf-8") as f:
-        runs = [float(l) for l in f if l.strip()]
-    return {"runs_seconds": runs, "seconds": min(runs)}
 
 
 METRICS = [  # (results key, jscam summary key, compare.py key, column title)
@@ -322,7 +243,6 @@ results = {
     "settings": {
         "data_dir": env["BENCH_DATA"],
         "compare_py_threads": int(env["BENCH_SKLEARN_THREADS"]),
-        "predict_repeat": int(env["BENCH_REPEAT"]),
         "real_max_fpr": float(env["BENCH_REAL_MAX_FPR"]),
     },
     "accuracy": {},
@@ -411,44 +331,6 @@ for m in MODELS:
         problems.append(f"super test part: {m} scored {tt['n_test']} rows, jscam {jt['rows']}")
 results["training"] = train
 
-# ---- predict throughput
-N = 100_000
-lindera = last_json_line("bench.lindera.out")
-pipeline = last_json_line("bench.pipeline.out")
-p1 = best_seconds("predict.1thread")
-pall = best_seconds("predict.all")
-skp = load_json("predict_speed.sklearn_word_lr.json")
-fug = load_json("tokenize_speed.fugashi.json")
-for label, d in (("lindera", lindera), ("pipeline", pipeline), ("sklearn", skp), ("fugashi", fug)):
-    if d["messages"] != N:
-        problems.append(f"throughput {label}: {d['messages']} messages, expected {N}")
-p1["messages_per_second"] = N / p1["seconds"]
-pall["messages_per_second"] = N / pall["seconds"]
-mps = {
-    "lindera_1thread": lindera["messages_per_second"],
-    "pipeline_1thread": pipeline["messages_per_second"],
-    "predict_1thread": p1["messages_per_second"],
-    "predict_all_threads": pall["messages_per_second"],
-    "sklearn_word_lr": skp["messages_per_second"],
-    "fugashi_tokenize": fug["messages_per_second"],
-}
-results["throughput"] = {
-    "input": "bench-out/ja_100k.csv",
-    "messages": N,
-    "lindera_bench": lindera, "pipeline_bench": pipeline,
-    "predict_1thread": p1, "predict_all_threads": pall,
-    "sklearn_word_lr_predict_speed": skp, "fugashi_tokenize_speed": fug,
-    "messages_per_second": mps,
-    "ratios": {
-        "pipeline_over_lindera_1thread": mps["pipeline_1thread"] / mps["lindera_1thread"],
-        "predict_1thread_over_sklearn_word_lr": mps["predict_1thread"] / mps["sklearn_word_lr"],
-        "predict_all_over_1thread": mps["predict_all_threads"] / mps["predict_1thread"],
-        "lindera_over_fugashi": mps["lindera_1thread"] / mps["fugashi_tokenize"],
-    },
-}
-
-# ---- predict memory
-results["predict_memory"] = {"10k_lines": gnu_time("mem.10k"), "1m_lines": gnu_time("mem.1m")}
 if (env["BENCH_COMMIT_END"], env["BENCH_DIRTY_END"]) != (env["BENCH_COMMIT"], env["BENCH_DIRTY"]):
     results["machine"]["commit_end"] = env["BENCH_COMMIT_END"]
     warnings.append(
@@ -542,32 +424,8 @@ for name, t in train.items():
     L.append(f"| {name} | {t['wall_seconds']:.1f} | {t['max_rss_mb']:.0f} | {f3(t['f1'])} |")
 L.append("")
 
-T = results["throughput"]
-R = T["ratios"]
-L += ["## Predict throughput (bench-out/ja_100k.csv: 100,000 Japanese messages)", "",
-      "| measurement | threads | messages/s |", "|---|---:|---:|",
-      f"| lindera tokenization only (`throughput -- lindera`, best of 5) | 1 | {rate(mps['lindera_1thread'])} |",
-      f"| jscam full pipeline in-process (`throughput -- pipeline`, best of 5) | 1 | {rate(mps['pipeline_1thread'])} |",
-      f"| `predict --threads 1 --quiet` (whole process, best of {results['settings']['predict_repeat']}) | 1 | {rate(mps['predict_1thread'])} |",
-      f"| `predict --quiet` (whole process, best of {results['settings']['predict_repeat']}) | {M['nproc']} | {rate(mps['predict_all_threads'])} |",
-      f"| sklearn_word_lr `predict_proba` incl. fugashi (`predict-speed`) | 1 | {rate(mps['sklearn_word_lr'])} |",
-      f"| fugashi tokenization only (`tokenize-speed`) | 1 | {rate(mps['fugashi_tokenize'])} |",
-      "",
-      "| ratio | value |", "|---|---:|",
-      f"| jscam pipeline ÷ lindera alone (one thread) | {R['pipeline_over_lindera_1thread']:.2f} |",
-      f"| `predict --threads 1` ÷ sklearn_word_lr pipeline | {R['predict_1thread_over_sklearn_word_lr']:.2f} |",
-      f"| `predict` all threads ÷ `predict --threads 1` | {R['predict_all_over_1thread']:.2f} |",
-      f"| lindera ÷ fugashi (tokenizers alone) | {R['lindera_over_fugashi']:.2f} |",
-      "",
-      "`predict` rows are whole-process wall times (start-up, CSV reading and writing included); "
-      "the bench and compare.py rows time the in-memory loop only.",
-      ""]
-
-P = results["predict_memory"]
-L += ["## Predict peak memory (`predict --quiet`, plain text, one message per line)", "",
-      "| input | lines | wall s | peak RSS MB |", "|---|---:|---:|---:|",
-      f"| bench-out/ja_10k.txt | 10,000 | {P['10k_lines']['wall_seconds']:.2f} | {P['10k_lines']['max_rss_mb']:.1f} |",
-      f"| bench-out/ja_1m.txt | 1,000,000 | {P['1m_lines']['wall_seconds']:.2f} | {P['1m_lines']['max_rss_mb']:.1f} |",
+L += ["Speed (throughput ratios, threads, peak memory of predict) is measured by benches/speed.sh "
+      "in interleaved rounds; its section follows when compare.sh ran it (SPEED=1, the default).",
       "", "Raw numbers: bench-out/results.json; raw outputs: bench-out/raw/; logs: bench-out/logs/.", ""]
 
 report = "\n".join(L)
@@ -576,4 +434,13 @@ with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
 print(report, end="")
 sys.exit(1 if problems else 0)
 EOF
+
+# ------------------------------------------------------------- 5. speed (benches/speed.sh)
+if [[ ${SPEED:-1} != 0 ]]; then
+    step "speed: benches/speed.sh (ROUNDS=${ROUNDS:-10}); its section is appended to $OUT/report.md"
+    CURRENT_LOG=$LOGS/speed.log
+    VENV=$ROOT/$OUT/venv SHARED=$(dirname "$DATA") bash benches/speed.sh >"$LOGS/speed.md.out" 2>"$CURRENT_LOG"
+    { echo; cat "$OUT/speed.md"; } >>"$OUT/report.md"
+    { echo; cat "$OUT/speed.md"; }
+fi
 step "done in $((SECONDS - START_SECONDS)) s: $OUT/report.md, $OUT/results.json"

@@ -9,6 +9,8 @@
 # Example (the README's speed note): build commit 12932ca in a worktree, then
 #   bash benches/interleave.sh ../old/target/release/predict target/release/predict messages20.csv 10
 # where messages20.csv is data/messages.csv repeated 20 times (id,text).
+# This compares two builds; the benchmark's own speed comparisons (pipeline
+# vs lindera, predict vs scikit-learn, threads, memory) are benches/speed.sh.
 set -euo pipefail
 old=$1 new=$2 input=$3 rounds=${4:-10}
 ratios=()
