@@ -4,7 +4,7 @@
 //! Three stages: a [`RowSource`] reads rows, [`score_chunk`] scores
 //! a chunk of them across the thread pool (every thread keeps its own
 //! scorer and buffers), and a [`Sink`] writes them. Memory stays flat
-//! however large the input is: at most two chunks are held at a time.
+//! however large the input is: at most three chunks are held at a time.
 //! Every input row produces exactly one output row: empty or all-unknown
 //! text is scored (the prior alone) and noted, and a malformed row gets an
 //! `error` column instead of a label unless `strict` is set.
@@ -129,11 +129,26 @@ fn read_chunk(
     (chunk, None, false)
 }
 
+/// Writes a scored chunk in order and counts it.
+fn write_chunk(
+    sink: &mut dyn Sink,
+    summary: &mut BatchSummary,
+    rows: &[InputRow],
+    outcomes: Vec<Outcome>,
+) -> Result<()> {
+    for (row, outcome) in rows.iter().zip(outcomes) {
+        summary.count(row, &outcome);
+        sink.write_row(row, &outcome)?;
+    }
+    Ok(())
+}
+
 /// Classifies every row of the input and writes the results to `out`.
 ///
-/// Rows are read in chunks. With more than one thread, the next chunk is
-/// read and the previous one written while the current one is scored, so
-/// reading and writing do not hold the scoring threads up.
+/// Rows are read in chunks. With more than one thread, the previous chunk
+/// is written and the next one read while the current one is scored, so
+/// reading and writing do not hold the scoring threads up; at most three
+/// chunks are held at a time.
 ///
 /// # Errors
 /// Input errors (missing file or column, bad encoding, a malformed row when
@@ -159,37 +174,48 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         OutputFormat::Jsonl => Box::new(JsonlSink::new(out, output, columns, labels, explain)),
     };
     let pool = ScorerPool::new(model)?;
+    // With one thread, overlapping would use a second core behind the
+    // user's back; with more, reading and writing must not leave the
+    // scoring threads idle.
     let overlap = rayon::current_num_threads() > 1;
     let mut summary = BatchSummary::default();
     let (mut chunk, mut read_error, mut done) = read_chunk(&mut source, options);
+    // The previous chunk, scored, waiting to be written.
+    let mut scored: Option<(Vec<InputRow>, Vec<Outcome>)> = None;
     loop {
-        let (outcomes, next) = if overlap && !done {
-            // Score this chunk on the pool while this thread reads the next.
+        let mut write_scored = || match scored.take() {
+            Some((rows, outcomes)) => write_chunk(&mut *sink, &mut summary, &rows, outcomes),
+            None => Ok(()),
+        };
+        let (outcomes, written, next) = if overlap {
+            // Score this chunk on the pool while this thread writes the
+            // previous one and reads the next.
             std::thread::scope(|scope| {
                 let scoring = scope.spawn(|| score_chunk(&pool, &chunk, rule));
-                let next = read_chunk(&mut source, options);
+                let written = write_scored();
+                let next = (!done).then(|| read_chunk(&mut source, options));
                 let outcomes = scoring
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (outcomes, Some(next))
+                (outcomes, written, next)
             })
         } else {
-            (score_chunk(&pool, &chunk, rule), None)
+            let written = write_scored();
+            (score_chunk(&pool, &chunk, rule), written, None)
         };
-        for (row, outcome) in chunk.iter().zip(outcomes?) {
-            summary.count(row, &outcome);
-            sink.write_row(row, &outcome)?;
-        }
+        written?;
+        let outcomes = outcomes?;
         if let Some(error) = read_error {
+            // The rows read before the error are still written.
+            write_chunk(&mut *sink, &mut summary, &chunk, outcomes)?;
             return Err(error);
         }
         if done {
+            write_chunk(&mut *sink, &mut summary, &chunk, outcomes)?;
             break;
         }
-        (chunk, read_error, done) = match next {
-            Some(next) => next,
-            None => read_chunk(&mut source, options),
-        };
+        scored = Some((std::mem::take(&mut chunk), outcomes));
+        (chunk, read_error, done) = next.unwrap_or_else(|| read_chunk(&mut source, options));
     }
     sink.finish()?;
     Ok(summary)
