@@ -119,6 +119,11 @@ impl LabeledData {
             .join(" + ")
     }
 
+    /// Each row's target: true where its label is `positive`.
+    pub fn targets(&self, positive: &str) -> Vec<bool> {
+        self.labels.iter().map(|l| l == positive).collect()
+    }
+
     /// Rows per label, sorted by label.
     pub fn label_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
@@ -285,6 +290,16 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_mark_the_positive_label() {
+        let data = LabeledData {
+            labels: vec!["scam".into(), "legit".into(), "scam".into()],
+            ..Default::default()
+        };
+        assert_eq!(data.targets("scam"), [true, false, true]);
+        assert_eq!(data.targets("legit"), [false, true, false]);
+    }
 
     #[test]
     fn two_class_check_lists_labels() {

@@ -135,7 +135,7 @@ impl Evaluation {
         (threshold, per_row, fold_thresholds): (f64, Vec<f64>, Vec<f64>),
         protocol: String,
     ) -> Self {
-        let truth: Vec<bool> = data.labels.iter().map(|l| l == positive_label).collect();
+        let truth = data.targets(positive_label);
         let threshold_of = |i: usize| per_row.get(i).copied().unwrap_or(threshold);
         let flagged = |i: usize| scores[i] >= threshold_of(i);
         let confusion = crate::metrics::Confusion::at_each(&truth, &scores, threshold_of);
@@ -219,90 +219,6 @@ impl Evaluation {
             each.join(", "),
             self.summary.threshold
         )
-    }
-
-    /// A plain-text report.
-    pub fn to_text(&self) -> String {
-        let na = metrics::format_metric;
-        use std::fmt::Write;
-        let s = &self.summary;
-        let c = s.confusion;
-        let mut out = String::new();
-        let _ = writeln!(out, "protocol:        {}", self.protocol);
-        let _ = writeln!(
-            out,
-            "rows:            {} ({} {}, {} other)",
-            s.rows,
-            c.tp + c.fn_,
-            self.positive_label,
-            c.tn + c.fp
-        );
-        let _ = writeln!(out, "threshold:       {}", self.threshold_text());
-        let _ = writeln!(out, "accuracy:        {}", na(s.accuracy));
-        let _ = writeln!(out, "precision:       {}", na(s.precision));
-        let _ = writeln!(out, "recall:          {}", na(s.recall));
-        let _ = writeln!(out, "false-pos. rate: {}", na(s.false_positive_rate));
-        let _ = writeln!(out, "F1:              {}", na(s.f1));
-        let _ = writeln!(out, "MCC:             {}", na(s.mcc));
-        let _ = writeln!(out, "ROC-AUC:         {}", na(s.roc_auc));
-        let _ = writeln!(out, "PR-AUC (AP):     {}", na(s.pr_auc));
-        let _ = writeln!(out, "recall@FPR<=1%:  {}", na(s.recall_at_fpr_1pct));
-        let _ = writeln!(out, "recall@FPR<=0.1%: {}", na(s.recall_at_fpr_01pct));
-        let _ = writeln!(out, "Brier:           {}", na(s.brier));
-        let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
-        let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
-        let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);
-        let _ = writeln!(out, "calibration:     bin  rows  mean-predicted  observed");
-        for b in self.reliability.iter().filter(|b| b.rows > 0) {
-            let _ = writeln!(
-                out,
-                "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}",
-                b.low, b.high, b.rows, b.mean_predicted, b.observed
-            );
-        }
-        for (title, rates) in [
-            ("per category:    category", &self.categories),
-            ("per file:        file", &self.files),
-        ] {
-            if rates.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
-            for r in rates {
-                let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
-                let _ = writeln!(
-                    out,
-                    "                 {}  {}  {}  {}",
-                    r.category,
-                    r.rows,
-                    fmt(r.recall),
-                    fmt(r.false_positive_rate)
-                );
-            }
-        }
-        for (title, list) in [
-            ("worst false positives", &self.worst_false_positives),
-            ("worst false negatives", &self.worst_false_negatives),
-        ] {
-            let _ = writeln!(out, "{title}:");
-            for e in list {
-                let text: String = e
-                    .text
-                    .chars()
-                    .take(100)
-                    .collect::<String>()
-                    .replace('\n', " ");
-                let _ = writeln!(
-                    out,
-                    "  line {:>5}  {:.3}  {}  {}",
-                    e.line,
-                    e.score,
-                    e.category.as_deref().unwrap_or(""),
-                    text
-                );
-            }
-        }
-        out
     }
 }
 

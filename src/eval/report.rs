@@ -1,4 +1,5 @@
-//! Markdown evaluation reports with ROC, precision–recall and score
+//! Rendering an [`Evaluation`]: plain text for the terminal, and a Markdown
+//! report with ROC, precision–recall and score
 //! histogram plots (SVG, drawn with plotters).
 
 use std::path::{Path, PathBuf};
@@ -165,6 +166,92 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     let path = dir.join("report.md");
     std::fs::write(&path, md).map_err(|e| Error::write(&path, e))?;
     Ok(path)
+}
+
+impl Evaluation {
+    /// A plain-text report.
+    pub fn to_text(&self) -> String {
+        let na = format_metric;
+        use std::fmt::Write;
+        let s = &self.summary;
+        let c = s.confusion;
+        let mut out = String::new();
+        let _ = writeln!(out, "protocol:        {}", self.protocol);
+        let _ = writeln!(
+            out,
+            "rows:            {} ({} {}, {} other)",
+            s.rows,
+            c.tp + c.fn_,
+            self.positive_label,
+            c.tn + c.fp
+        );
+        let _ = writeln!(out, "threshold:       {}", self.threshold_text());
+        let _ = writeln!(out, "accuracy:        {}", na(s.accuracy));
+        let _ = writeln!(out, "precision:       {}", na(s.precision));
+        let _ = writeln!(out, "recall:          {}", na(s.recall));
+        let _ = writeln!(out, "false-pos. rate: {}", na(s.false_positive_rate));
+        let _ = writeln!(out, "F1:              {}", na(s.f1));
+        let _ = writeln!(out, "MCC:             {}", na(s.mcc));
+        let _ = writeln!(out, "ROC-AUC:         {}", na(s.roc_auc));
+        let _ = writeln!(out, "PR-AUC (AP):     {}", na(s.pr_auc));
+        let _ = writeln!(out, "recall@FPR<=1%:  {}", na(s.recall_at_fpr_1pct));
+        let _ = writeln!(out, "recall@FPR<=0.1%: {}", na(s.recall_at_fpr_01pct));
+        let _ = writeln!(out, "Brier:           {}", na(s.brier));
+        let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
+        let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
+        let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);
+        let _ = writeln!(out, "calibration:     bin  rows  mean-predicted  observed");
+        for b in self.reliability.iter().filter(|b| b.rows > 0) {
+            let _ = writeln!(
+                out,
+                "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}",
+                b.low, b.high, b.rows, b.mean_predicted, b.observed
+            );
+        }
+        for (title, rates) in [
+            ("per category:    category", &self.categories),
+            ("per file:        file", &self.files),
+        ] {
+            if rates.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
+            for r in rates {
+                let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
+                let _ = writeln!(
+                    out,
+                    "                 {}  {}  {}  {}",
+                    r.category,
+                    r.rows,
+                    fmt(r.recall),
+                    fmt(r.false_positive_rate)
+                );
+            }
+        }
+        for (title, list) in [
+            ("worst false positives", &self.worst_false_positives),
+            ("worst false negatives", &self.worst_false_negatives),
+        ] {
+            let _ = writeln!(out, "{title}:");
+            for e in list {
+                let text: String = e
+                    .text
+                    .chars()
+                    .take(100)
+                    .collect::<String>()
+                    .replace('\n', " ");
+                let _ = writeln!(
+                    out,
+                    "  line {:>5}  {:.3}  {}  {}",
+                    e.line,
+                    e.score,
+                    e.category.as_deref().unwrap_or(""),
+                    text
+                );
+            }
+        }
+        out
+    }
 }
 
 fn draw_curve(

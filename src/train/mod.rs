@@ -278,11 +278,7 @@ impl TrainOptions {
         if let Some(also) = also_train {
             all.append(also.clone());
         }
-        let positive: Vec<bool> = all
-            .labels
-            .iter()
-            .map(|l| *l == self.positive_label)
-            .collect();
+        let positive = all.targets(&self.positive_label);
         let mut training_rows = TrainingRows::new(&all.texts, positive, &self.features)?;
         for w in &mut training_rows.weights[data.texts.len()..] {
             *w = self.also_train_weight;
