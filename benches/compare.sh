@@ -30,20 +30,8 @@ RAW=$OUT/raw
 LOGS=$OUT/logs
 SKLEARN_THREADS=1      # compare.py's default BLAS/OpenMP cap, passed explicitly
 MODELS=(sklearn_word_lr sklearn_char_lr sklearn_word_nb)
-CURRENT_LOG=""
-
-step() { printf '==> [%s] %s\n' "$(date +%T)" "$*" >&2; }
-
-on_error() {
-    local code=$? line=$1
-    echo "compare.sh: failed (exit $code) at line $line" >&2
-    if [[ -n $CURRENT_LOG && -s $CURRENT_LOG ]]; then
-        echo "--- last lines of $CURRENT_LOG ---" >&2
-        tail -n 25 "$CURRENT_LOG" >&2
-    fi
-    exit "$code"
-}
-trap 'on_error $LINENO' ERR
+# shellcheck source=benches/common.sh
+source "$ROOT/benches/common.sh"   # step, on_error (the ERR trap), CURRENT_LOG
 
 # ---------------------------------------------------------------- 0. corpora
 DATA="${SHARED:-../shared}/data"

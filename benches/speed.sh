@@ -43,20 +43,8 @@ LONG_ROWS=${LONG_ROWS:-3000}
 CYCLE_ROWS=${CYCLE_ROWS:-60000}
 MEM_LINES=${MEM_LINES:-1000000}
 SK_TRAIN=${SK_TRAIN:-data/messages.csv}
-CURRENT_LOG=""
-
-step() { printf '==> [%s] %s\n' "$(date +%T)" "$*" >&2; }
-
-on_error() {
-    local code=$? line=$1
-    echo "speed.sh: failed (exit $code) at line $line" >&2
-    if [[ -n $CURRENT_LOG && -s $CURRENT_LOG ]]; then
-        echo "--- last lines of $CURRENT_LOG ---" >&2
-        tail -n 25 "$CURRENT_LOG" >&2
-    fi
-    exit "$code"
-}
-trap 'on_error $LINENO' ERR
+# shellcheck source=benches/common.sh
+source "$ROOT/benches/common.sh"   # step, on_error (the ERR trap), CURRENT_LOG
 
 if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
     echo "speed.sh: ROUNDS must be a positive integer, got '$ROUNDS'" >&2
