@@ -786,14 +786,6 @@ mod tests {
     fn rows_match_the_reference_on_the_corpus_with_the_default_model() {
         let model = crate::Model::embedded_default().unwrap();
         let vocabulary = model.vocabulary();
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.csv");
-        let mut reader = csv::Reader::from_path(path).unwrap();
-        let column = reader
-            .headers()
-            .unwrap()
-            .iter()
-            .position(|h| h == "text")
-            .unwrap();
         let index: HashMap<u64, u32> = vocabulary
             .names()
             .iter()
@@ -803,8 +795,7 @@ mod tests {
         let mut extractor = Extractor::for_config(vocabulary.config()).unwrap();
         let mut reference_extractor = Extractor::for_config(vocabulary.config()).unwrap();
         let mut row = SparseRow::new();
-        for record in reader.records() {
-            let text = &record.unwrap()[column];
+        for text in &crate::test_support::corpus_texts() {
             extractor
                 .vectorize_into(text, vocabulary, &mut row)
                 .unwrap();

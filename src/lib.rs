@@ -63,6 +63,9 @@ pub mod solver;
 pub mod tokenize;
 pub mod train;
 
+#[cfg(test)]
+mod test_support;
+
 pub use data::{LabeledData, read_labeled_csvs};
 pub use error::{Error, Result};
 pub use eval::Evaluation;

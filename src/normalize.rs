@@ -744,18 +744,7 @@ mod tests {
     /// Messages of the committed corpus, and their text without zero-width
     /// characters (what the NFKC step sees).
     fn corpus_texts() -> Vec<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.csv");
-        let mut reader = csv::Reader::from_path(path).unwrap();
-        let column = reader
-            .headers()
-            .unwrap()
-            .iter()
-            .position(|h| h == "text")
-            .unwrap();
-        let mut texts: Vec<String> = reader
-            .records()
-            .map(|r| r.unwrap()[column].to_owned())
-            .collect();
+        let mut texts = crate::test_support::corpus_texts();
         let visible: Vec<String> = texts
             .iter()
             .map(|t| t.chars().filter(|&c| !is_zero_width(c)).collect())
