@@ -31,7 +31,7 @@ LOGS=$OUT/logs
 SKLEARN_THREADS=1      # compare.py's default BLAS/OpenMP cap, passed explicitly
 MODELS=(sklearn_word_lr sklearn_char_lr sklearn_word_nb)
 # shellcheck source=benches/common.sh
-source "$ROOT/benches/common.sh"   # step, on_error (the ERR trap), CURRENT_LOG
+source "$ROOT/benches/common.sh"   # step, the ERR trap, require_tools, start_run
 
 # ---------------------------------------------------------------- 0. corpora
 DATA="${SHARED:-../shared}/data"
@@ -47,18 +47,9 @@ for f in uci_sms_spam_collection spamhunter_ja super_sms_dataset; do
         exit 0
     fi
 done
-for tool in cargo /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "compare.sh: $tool not found" >&2; exit 1; }
-done
+require_tools cargo /usr/bin/time
 
-START_SECONDS=$SECONDS
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-# The source state measured: recorded now, compared again at the end.
-source_state() {
-    echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-         "$(git status --porcelain --untracked-files=no 2>/dev/null | wc -l)"
-}
-read -r COMMIT_START DIRTY_START < <(source_state)
+start_run   # START_SECONDS, LOAD_START, COMMIT_START, DIRTY_START
 mkdir -p "$RAW" "$LOGS"
 
 # ------------------------------------------------------------- 1. setup
@@ -156,16 +147,7 @@ done
 step "writing $OUT/results.json and $OUT/report.md"
 CURRENT_LOG=$LOGS/report.log
 export BENCH_NPROC=$(nproc)
-export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
-export BENCH_RAM=$(free -h | awk '/^Mem:/ { print $2 }')
-export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-export BENCH_LOAD_START=$LOAD_START
-export BENCH_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
-export BENCH_RUSTC=$(rustc --version 2>/dev/null || echo unknown)
-read -r COMMIT_END DIRTY_END < <(source_state)
-export BENCH_COMMIT=$COMMIT_START BENCH_DIRTY=$DIRTY_START
-export BENCH_COMMIT_END=$COMMIT_END BENCH_DIRTY_END=$DIRTY_END
-export BENCH_SECONDS=$((SECONDS - START_SECONDS))
+export_run_facts
 export BENCH_DATA=$DATA BENCH_SKLEARN_THREADS=$SKLEARN_THREADS
 export BENCH_REAL_MAX_FPR=$REAL_MAX_FPR
 "$PY" - "$OUT" 2>"$CURRENT_LOG" <<'EOF'

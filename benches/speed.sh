@@ -44,7 +44,7 @@ CYCLE_ROWS=${CYCLE_ROWS:-60000}
 MEM_LINES=${MEM_LINES:-1000000}
 SK_TRAIN=${SK_TRAIN:-data/messages.csv}
 # shellcheck source=benches/common.sh
-source "$ROOT/benches/common.sh"   # step, on_error (the ERR trap), CURRENT_LOG
+source "$ROOT/benches/common.sh"   # step, the ERR trap, require_tools, start_run
 
 if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
     echo "speed.sh: ROUNDS must be a positive integer, got '$ROUNDS'" >&2
@@ -56,17 +56,9 @@ if [[ ! -f $REAL ]]; then
     exit 0
 fi
 REAL=$(cd "$(dirname "$REAL")" && pwd)/messages.csv
-for tool in cargo /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "speed.sh: $tool not found" >&2; exit 1; }
-done
+require_tools cargo /usr/bin/time
 
-START_SECONDS=$SECONDS
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-source_state() {
-    echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-         "$(git status --porcelain --untracked-files=no 2>/dev/null | wc -l)"
-}
-read -r COMMIT_START DIRTY_START < <(source_state)
+start_run   # START_SECONDS, LOAD_START, COMMIT_START, DIRTY_START
 rm -rf "$RAW"
 mkdir -p "$RAW"
 
@@ -202,16 +194,7 @@ for pair in SHARED= VENV= MIN_SECONDS=0.5 LONG_ROWS=3000 CYCLE_ROWS=60000 MEM_LI
 done
 export BENCH_COMMAND="$command_line bash benches/speed.sh"
 export BENCH_NPROC=$NPROC
-export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
-export BENCH_RAM=$(free -h | awk '/^Mem:/ { print $2 }')
-export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-export BENCH_LOAD_START=$LOAD_START
-export BENCH_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
-export BENCH_RUSTC=$(rustc --version 2>/dev/null || echo unknown)
-read -r COMMIT_END DIRTY_END < <(source_state)
-export BENCH_COMMIT=$COMMIT_START BENCH_DIRTY=$DIRTY_START
-export BENCH_COMMIT_END=$COMMIT_END BENCH_DIRTY_END=$DIRTY_END
-export BENCH_SECONDS=$((SECONDS - START_SECONDS))
+export_run_facts
 export BENCH_ROUNDS=$ROUNDS BENCH_MIN_SECONDS=$MIN_SECONDS BENCH_SK_TRAIN=$SK_TRAIN
 "$PY" benches/speed.py report --out "$OUT" 2>"$CURRENT_LOG"
 step "done in $((SECONDS - START_SECONDS)) s: $OUT/speed.md, $OUT/speed.json"

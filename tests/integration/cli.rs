@@ -1391,3 +1391,32 @@ fn char_ngram_flag_default_is_the_library_default() {
     let flag = &flag[..flag.find("\n  -").unwrap_or(flag.len())];
     assert!(flag.contains(&shown), "want {shown} in: {flag}");
 }
+
+/// `--strict` stops at a malformed row, but every row before it is written,
+/// also when the rows before it fill several chunks and run on two threads.
+#[test]
+fn strict_writes_every_row_before_the_malformed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,text\n");
+    for i in 0..5000 {
+        csv.push_str(&format!("{i},お荷物のお届け{i}\n"));
+    }
+    csv.push_str("bad,\"never closed\n");
+    let input = write_file(dir.path(), "strict.csv", csv);
+    for threads in ["1", "2"] {
+        let output = run(
+            bin("predict")
+                .arg(&input)
+                .args(["--strict", "--threads", threads]),
+            None,
+        );
+        assert_error(&output, 3, &["strict.csv"]);
+        let rows = csv_rows(&stdout(&output));
+        assert_eq!(
+            rows.len(),
+            5001,
+            "header and 5000 rows with {threads} threads"
+        );
+        assert_eq!(rows[5000][0], "4999");
+    }
+}
