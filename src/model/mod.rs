@@ -59,6 +59,9 @@ pub struct Score {
     pub probability: f64,
     /// Feature occurrences the model knew; 0 means the score is the prior alone.
     pub known_features: u32,
+    /// The message's visible text was longer than the scored window
+    /// ([`crate::normalize::MAX_MESSAGE_BYTES`]); only its start was scored.
+    pub truncated: bool,
 }
 
 /// One feature's push on a message's logit.
@@ -90,6 +93,7 @@ impl Scorer<'_> {
             logit,
             probability: sigmoid(logit),
             known_features: self.row.total_features,
+            truncated: self.extractor.normalized().truncated(),
         })
     }
 
@@ -147,13 +151,22 @@ impl Model {
                 header.n_features
             )));
         }
+        vocabulary.config().validate()?;
         if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
             return Err(Error::Config("weights must be finite".into()));
         }
-        // Feature values are L2-normalized (each at most 1 in size), so a
-        // logit is at most |intercept| + the sum of |weights|: when that is
-        // finite, every score is.
-        let bound = intercept.abs() + weights.iter().map(|w| w.abs()).sum::<f64>();
+        // Knowledge values are the knowledge scale; a text value is at most
+        // TF × IDF / (‖x‖^p r^(1−p)) ≤ (TF × IDF)^(1−p) / r^(1−p), with TF at
+        // most 1 + ln(64 Ki) for a 64 KiB message. So a logit is at most
+        // |intercept| + the sum of |weights| times the largest value: when
+        // that is finite, every score is.
+        let config = vocabulary.config();
+        let largest_tfidf = (1.0 + (crate::normalize::MAX_MESSAGE_BYTES as f64).ln()) * MAX_IDF;
+        let largest_text = (largest_tfidf / crate::features::REFERENCE_NORM)
+            .powf(1.0 - config.norm_power)
+            .max(1.0);
+        let largest_value = config.knowledge_scale.max(largest_text);
+        let bound = intercept.abs() + weights.iter().map(|w| w.abs()).sum::<f64>() * largest_value;
         if !bound.is_finite() {
             return Err(Error::Config(
                 "weights too large: scores would overflow".into(),

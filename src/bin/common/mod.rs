@@ -246,6 +246,15 @@ pub struct ModelArgs {
     /// Character n-gram lengths MIN,MAX, e.g. 2,3 (0,0: off).
     #[arg(long, default_value = DEFAULT_CHAR_NGRAMS, value_parser = parse_pair::<u8>)]
     pub char_ngrams: (u8, u8),
+    /// Value of each link, phone and sender fact (binary block outside the
+    /// text's TF-IDF and normalization; 0: facts as TF-IDF text features).
+    #[arg(long, default_value_t = FeatureConfig::default().knowledge_scale)]
+    pub knowledge_scale: f64,
+    /// Text-vector normalization: divide by norm^P (scaled to a reference
+    /// norm); 1 is plain L2, below 1 short messages stay nearer the prior
+    /// and appended text dilutes less.
+    #[arg(long, default_value_t = FeatureConfig::default().norm_power)]
+    pub norm_power: f64,
     /// Labeled CSV whose rows are always on the training side: never held
     /// out, never in a test fold (repeatable; e.g. data/messages.csv).
     #[arg(long, value_name = "CSV")]
@@ -325,6 +334,8 @@ impl ModelArgs {
                 char_ngram_max: self.char_ngrams.1,
                 min_df: self.min_df,
                 max_features: self.max_features,
+                knowledge_scale: self.knowledge_scale,
+                norm_power: self.norm_power,
                 extra_links: match &self.links {
                     Some(path) => jscam::links::read_extra(path)?,
                     None => Vec::new(),
