@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,7 +16,7 @@ use jscam::predict::{self, BatchOptions, BatchSummary, InputFormat, OutputFormat
 /// Classify messages in batch: every input row gives one output row, in
 /// order, with `label` and `probability` (P(positive label)) added.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version = common::version_text())]
 struct Args {
     /// Input file; `-` or nothing reads stdin.
     input: Option<PathBuf>,
@@ -50,9 +50,50 @@ struct Args {
     /// Worker threads (default, or 0: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// No summary on stderr.
+    /// Start CSV output with a UTF-8 byte-order mark, so that Excel
+    /// (Japanese Windows included) opens it as UTF-8 instead of mojibake.
+    #[arg(long)]
+    bom: bool,
+    /// Print nothing but errors (no progress, no summary).
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Counts the lines written through it and shows them on a progress line
+/// (stderr, only when it is a terminal).
+struct Progress<W: Write> {
+    inner: W,
+    lines: u64,
+    bar: indicatif::ProgressBar,
+}
+
+impl<W: Write> Write for Progress<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let lines = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        if lines > 0 {
+            self.lines += lines;
+            self.bar.set_position(self.lines);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// "24,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `--input-format`: a format, or `None` for `auto`.
@@ -87,16 +128,53 @@ fn run(args: Args) -> anyhow::Result<()> {
         strict: args.strict,
         ..BatchOptions::default()
     };
+    if args.bom && options.output_format != OutputFormat::Csv {
+        return Err(jscam::Error::Config(
+            "--bom is for CSV output (Excel); JSON Lines never starts with a byte-order mark"
+                .into(),
+        )
+        .into());
+    }
+    let started = std::time::Instant::now();
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} predict: {human_pos} lines written [{elapsed}, {per_sec}]",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let summary = predict::run(&model, &options, &mut out).context("classifying")?;
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 16,
+        Progress {
+            inner: stdout.lock(),
+            lines: 0,
+            bar: bar.clone(),
+        },
+    );
+    if args.bom {
+        out.write_all("\u{feff}".as_bytes())
+            .map_err(|e| jscam::Error::write("<stdout>", e))
+            .context("writing the output")?;
+    }
+    let summary = predict::run(&model, &options, &mut out).context("classifying");
+    bar.finish_and_clear();
+    let summary = summary?;
     out.flush()
         .map_err(|e| jscam::Error::write("<stdout>", e))
         .context("writing the output")?;
     if !args.quiet {
+        let seconds = started.elapsed().as_secs_f64();
         common::note(format_args!(
-            "predict: {}",
-            summary_text(&summary, model.positive_label(), options.unsure.is_some())
+            "predict: {} in {seconds:.1} s ({} msg/s)",
+            summary_text(&summary, model.positive_label(), options.unsure.is_some()),
+            thousands((summary.read as f64 / seconds.max(1e-9)).round() as u64)
         ));
     }
     Ok(())

@@ -86,6 +86,9 @@ pub struct TrainingInfo {
     pub threshold_rule: String,
     /// Metrics on the held-out split, before the final fit on all rows.
     pub held_out: Option<HeldOutMetrics>,
+    /// Why a held-out split that was asked for was skipped (too few rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out_skipped: Option<String>,
     /// Each training file: its path as given, role, rows and hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<TrainingFile>,
@@ -152,7 +155,8 @@ impl std::fmt::Display for ModelHeader {
         writeln!(
             out,
             "threshold:        {} ({})",
-            self.threshold, t.threshold_rule
+            self.threshold,
+            crate::train::ThresholdRule::stored_in_words(&t.threshold_rule)
         )?;
         writeln!(
             out,
@@ -209,7 +213,13 @@ impl std::fmt::Display for ModelHeader {
                 h.confusion[1][0],
                 h.confusion[1][1]
             ),
-            None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
+            None => match &t.held_out_skipped {
+                Some(reason) => writeln!(
+                    out,
+                    "held-out metrics: none (held-out split skipped: {reason})"
+                ),
+                None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
+            },
         }
     }
 }

@@ -7,9 +7,11 @@
 //! - [`knowledge`]: what the default model must get right through its link,
 //!   phone and evidence knowledge;
 //! - [`corpus`]: the written corpus `data/messages.csv` and its distance from
-//!   the shared real messages.
+//!   the shared real messages;
+//! - [`readme`]: the README's commands, as written.
 
 mod cli;
 mod corpus;
 mod knowledge;
+mod readme;
 mod robustness;
