@@ -94,8 +94,8 @@ def real(binary: str, c: dict, rule: list[str]) -> dict:
 def row(label: str, s: dict) -> str:
     notices = f"{s['notices'][0]}/{s['notices'][1]}" if "notices" in s else "–"
     return (f"| {label} | {s['f1']:.4f} | {s['precision']:.4f} | {s['recall']:.4f} | "
-            f"{s['false_positive_rate']:.4f} | {s['roc_auc']:.4f} | {s['pr_auc']:.4f} | "
-            f"{s['recall_at_fpr_1pct']:.3f} | {notices} |")
+            f"{s['false_positive_rate']:.4f} | {s['roc_auc']:.4f} | {s['average_precision']:.4f} | "
+            f"{s['recall_at_false_positive_rate_1_percent']:.3f} | {notices} |")
 
 
 HEADER = ("| candidate | F1 | precision | recall | FPR | ROC-AUC | PR-AUC | recall@FPR≤1% "
