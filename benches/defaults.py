@@ -34,7 +34,7 @@ UCI = "../shared/data/uci_sms_spam_collection/messages.csv"
 
 # The defaults as chosen; every stage varies some of them.
 CHOSEN = {"char": "1,2", "word": "2", "alpha": "0.05", "weight": "0.25",
-          "knowledge": "1", "power": "1"}
+          "knowledge": "0", "power": "1"}
 
 # The genuine company and public-body notices of real_ja (legit rows only).
 NOTICES = {"otp", "account_notice", "card_notice", "bank_notice", "carrier_notice",
@@ -169,7 +169,7 @@ def stage_d(args, fixed) -> None:
                      if pair[0] != "--also-train-weight" for f in pair]
         s = evaluate(args.bin, [UCI, *uci_flags, *fixed])
         print(row(f"char 1,2, words {word}, alpha 0.05", s), flush=True)
-    for knowledge, power in [("0", "1"), ("1", "0.5")]:
+    for knowledge, power in [("1", "1"), ("0.1", "1"), ("0", "0.75")]:
         c = dict(CHOSEN, knowledge=knowledge, power=power)
         uci_flags = [f for pair in zip(flags(c)[::2], flags(c)[1::2])
                      if pair[0] != "--also-train-weight" for f in pair]
@@ -187,7 +187,7 @@ def stage_e(args, fixed) -> None:
                  else f"knowledge block, scale {knowledge}")
         print(row(label, real(args.bin, c, [])), flush=True)
     for power in ["0.75", "0.5", "0.25"]:
-        c = dict(CHOSEN, power=power)
+        c = dict(CHOSEN, knowledge="1", power=power)
         print(row(f"knowledge scale 1, norm power {power}", real(args.bin, c, [])),
               flush=True)
 

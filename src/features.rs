@@ -99,7 +99,7 @@ impl Default for FeatureConfig {
             max_features: 200_000,
             sublinear_tf: true,
             extra_links: Vec::new(),
-            knowledge_scale: 1.0,
+            knowledge_scale: 0.0,
             norm_power: 1.0,
         }
     }

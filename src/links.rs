@@ -139,10 +139,22 @@ impl LinkFacts {
         if extra.is_empty() {
             return Ok(LinkFacts::shipped());
         }
+        // Training, loading and every scorer thread ask for the same facts:
+        // the last set parsed is kept, so a long list is parsed once.
+        static LAST: std::sync::Mutex<Option<(Vec<String>, Arc<LinkFacts>)>> =
+            std::sync::Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((lines, facts)) = last.as_ref()
+            && lines.as_slice() == extra
+        {
+            return Ok(facts.clone());
+        }
         let mut facts = (*LinkFacts::shipped()).clone();
         facts.name_matcher = OnceLock::new();
         facts.add(&extra.join("\n"), "the model's extra link facts")?;
-        Ok(Arc::new(facts))
+        let facts = Arc::new(facts);
+        *last = Some((extra.to_vec(), facts.clone()));
+        Ok(facts)
     }
 
     /// Parses fact lines (`KIND VALUE [SENDER]`, `#` comments, blank lines).

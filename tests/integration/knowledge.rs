@@ -10,8 +10,8 @@ fn default_model() -> &'static Model {
 }
 
 /// Little evidence, little confidence. Issue 16 asks for none of these to
-/// be flagged; the default model still flags 「こんにちは」 (P 0.76 at a
-/// threshold of 0.69: its character n-grams open many real romance and
+/// be flagged; the default model still flags 「こんにちは」 (P 0.75 at a
+/// threshold of 0.66: its character n-grams open many real romance and
 /// wrong-number scams), so this floor allows at most one (README, Accuracy).
 #[test]
 fn short_everyday_messages_are_not_flagged() {
@@ -49,9 +49,9 @@ const SEED_SCAM: &str = "会員登録の未納金が発生しております。�
 /// Ordinary text appended to a clear scam must not turn it into a
 /// legitimate message. Issue 16 asks for up to 130 characters; with plain
 /// L2 normalization of the text (chosen on real data, docs/real-data.md
-/// table E) the default model keeps the scam for up to 50 characters of
-/// every padding below (measured: the meeting text flips it from 60, the
-/// weekend text from 120, the others not within 130), so this floor is 50.
+/// table E) the default model keeps the scam for up to 60 characters of
+/// every padding below (measured: the meeting text flips it from 70, the
+/// others not within 130), so this floor is 60.
 #[test]
 fn appended_ordinary_text_does_not_hide_a_scam() {
     let model = default_model();
@@ -69,7 +69,7 @@ fn appended_ordinary_text_does_not_hide_a_scam() {
     let mut flipped = Vec::new();
     for padding in &paddings {
         let chars: Vec<char> = padding.chars().collect();
-        for length in (10..=50.min(chars.len())).step_by(10) {
+        for length in (10..=60.min(chars.len())).step_by(10) {
             let appended: String = chars[..length].iter().collect();
             for text in [
                 format!("{SEED_SCAM}{appended}"),

@@ -184,7 +184,8 @@ proptest! {
 }
 
 /// Accuracy floors of the default settings, measured by grouped 5-fold
-/// cross-validation (seed 0) on the committed corpus.
+/// cross-validation (seed 0) on the committed corpus (revision 3: F1 0.931,
+/// ROC-AUC 0.985).
 #[test]
 fn accuracy_floor_on_the_corpus_grouped_by_family() {
     let options = LabeledCsvOptions {
@@ -198,7 +199,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
         .scores;
     let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
     let s = Summary::compute(&truth, &scores, 0.5);
-    assert!(s.f1 >= 0.93, "grouped CV F1: want >= 0.93, got {:.4}", s.f1);
+    assert!(s.f1 >= 0.92, "grouped CV F1: want >= 0.92, got {:.4}", s.f1);
     assert!(
         s.roc_auc >= 0.98,
         "grouped CV ROC-AUC: want >= 0.98, got {:.4}",
@@ -402,8 +403,9 @@ fn models_that_could_score_non_finite_are_refused() {
 
 /// The real-data protocol with default settings (README, Accuracy): 5 folds
 /// over `real_ja` grouped by page, the corpus on every training side, the
-/// threshold fitted inside each fold. Floors a little under the measured
-/// 0.979 ROC-AUC, 0.69 recall at 1% FPR and 0.039 FPR.
+/// threshold fitted inside each fold. Floors a little under what was
+/// measured on `real_ja` revision 2: ROC-AUC 0.977, recall 0.714 at 1% FPR,
+/// FPR 0.043, F1 0.911 and 12 of 91 genuine notices flagged.
 #[test]
 fn accuracy_floor_on_real_messages() {
     let Some(path) = shared("real_ja") else {
@@ -430,19 +432,42 @@ fn accuracy_floor_on_real_messages() {
     );
     let s = evaluation.summary;
     assert!(
-        s.roc_auc >= 0.975,
-        "real_ja ROC-AUC: want >= 0.975, got {:.4}",
+        s.roc_auc >= 0.972,
+        "real_ja ROC-AUC: want >= 0.972, got {:.4}",
         s.roc_auc
     );
     assert!(
-        s.recall_at_fpr_1pct >= 0.6,
-        "real_ja recall at FPR 1%: want >= 0.6, got {:.4}",
+        s.recall_at_fpr_1pct >= 0.65,
+        "real_ja recall at FPR 1%: want >= 0.65, got {:.4}",
         s.recall_at_fpr_1pct
     );
     assert!(
-        s.false_positive_rate <= 0.045,
-        "real_ja false-positive rate with thresholds fitted in the folds: want <= 0.045, got {:.4}",
+        s.false_positive_rate <= 0.05,
+        "real_ja false-positive rate with thresholds fitted in the folds: want <= 0.05, got {:.4}",
         s.false_positive_rate
     );
-    assert!(s.f1 >= 0.89, "real_ja F1: want >= 0.89, got {:.4}", s.f1);
+    assert!(s.f1 >= 0.90, "real_ja F1: want >= 0.90, got {:.4}", s.f1);
+    // Genuine company and public-body notices (README, Accuracy).
+    const NOTICES: [&str; 10] = [
+        "otp",
+        "account_notice",
+        "card_notice",
+        "bank_notice",
+        "carrier_notice",
+        "delivery_notice",
+        "payment_notice",
+        "gov_notice",
+        "appointment",
+        "marketing",
+    ];
+    let (flagged, notices) = evaluation
+        .categories
+        .iter()
+        .filter(|c| c.positives == 0 && NOTICES.contains(&c.category.as_str()))
+        .fold((0, 0), |(f, n), c| (f + c.flagged, n + c.rows));
+    assert_eq!(notices, 91, "genuine notices in real_ja revision 2");
+    assert!(
+        flagged <= 13,
+        "real_ja genuine notices flagged: want <= 13 of {notices}, got {flagged}"
+    );
 }
