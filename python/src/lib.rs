@@ -293,6 +293,20 @@ impl PyModel {
         threshold: Option<f64>,
         n_threads: usize,
     ) -> PyResult<Bound<'py, PyArray1<Py<PyAny>>>> {
+        Ok(self.classify(py, texts, threshold, n_threads)?.0)
+    }
+
+    /// ``(labels, probabilities)`` in one pass: what ``predict`` and
+    /// ``predict_proba`` give, as the ``predict`` binary decides them.
+    #[pyo3(signature = (texts, *, threshold = None, n_threads = 0))]
+    #[allow(clippy::type_complexity)]
+    fn classify<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        threshold: Option<f64>,
+        n_threads: usize,
+    ) -> PyResult<(Bound<'py, PyArray1<Py<PyAny>>>, Bound<'py, PyArray1<f64>>)> {
         let threshold = self.threshold_or_own(threshold)?;
         let probabilities = self.probabilities(py, texts, n_threads)?;
         let positive = PyString::new(py, self.model.positive_label())
@@ -302,8 +316,8 @@ impl PyModel {
             .into_any()
             .unbind();
         let labels: Vec<Py<PyAny>> = probabilities
-            .into_iter()
-            .map(|p| {
+            .iter()
+            .map(|&p| {
                 if threshold.is_positive(p) {
                     positive.clone_ref(py)
                 } else {
@@ -311,7 +325,10 @@ impl PyModel {
                 }
             })
             .collect();
-        Ok(PyArray1::from_vec(py, labels))
+        Ok((
+            PyArray1::from_vec(py, labels),
+            PyArray1::from_vec(py, probabilities),
+        ))
     }
 
     /// Why one text got its score: a dict with ``probability``, ``logit``,
