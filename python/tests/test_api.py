@@ -192,3 +192,18 @@ def test_cross_validate_is_the_cli_json(corpus, binaries):
                              "--seed", "1", "--threshold", "0.5", "--json"))
     assert_close(ours["summary"], cli["summary"])
     assert ours["fold_thresholds"] == cli["fold_thresholds"]
+
+
+def test_the_stubs_name_every_public_function_and_method():
+    import ast
+    from pathlib import Path
+
+    stub = ast.parse((Path(jscam.__file__).parent / "_jscam.pyi").read_text())
+    functions = {n.name for n in stub.body if isinstance(n, ast.FunctionDef)}
+    model_stub = next(n for n in stub.body if isinstance(n, ast.ClassDef) and n.name == "Model")
+    methods = {n.name for n in model_stub.body if isinstance(n, ast.FunctionDef)}
+    assert functions == {"train", "train_defaults", "evaluate", "cross_validate"}
+    public = {name for name in dir(jscam.Model) if not name.startswith("_")}
+    assert public <= methods, public - methods
+    train_keywords = {a.arg for a in next(n for n in stub.body if getattr(n, "name", "") == "train").args.kwonlyargs}
+    assert set(jscam.train_defaults()) - {"threshold_rule"} <= train_keywords
