@@ -156,7 +156,7 @@ def spark_rounds(args, texts, word_pipeline, out_dir):
     with open(pipeline_path, "wb") as f:
         pickle.dump(word_pipeline, f)
     spark = (SparkSession.builder.master("local[2]").appName("jscam-bench")
-             .config("spark.ui.enabled", "false")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.memory", "2g").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     df = spark.sparkContext.parallelize(list(enumerate(texts)), 8).toDF(["id", "text"]).cache()
