@@ -8,7 +8,8 @@
 //! solver), and batch input and output (CSV, TSV, plain text, JSON Lines).
 //!
 //! The facade is small: a [`Model`] scores messages (one [`Scorer`] per
-//! thread), [`TrainOptions`] trains one, [`classify`] runs a whole batch,
+//! thread, or an [`OwnedScorerPool`] for a whole batch on threads of
+//! its own), [`TrainOptions`] trains one, [`classify`] runs a whole batch,
 //! and [`Evaluation`] measures a model on labeled data. The stage modules
 //! stay public for the binaries, benchmarks and tests, but are not part
 //! of the documented interface.
@@ -73,6 +74,6 @@ pub const COMMIT: &str = env!("JSCAM_COMMIT");
 pub use data::{LabeledData, read_labeled_csvs};
 pub use error::{Error, Result};
 pub use eval::Evaluation;
-pub use model::{Model, Score, Scorer, Threshold};
+pub use model::{Model, OwnedScorerPool, Score, Scorer, Threshold};
 pub use predict::{BatchOptions, BatchSummary, run as classify};
 pub use train::{TrainOptions, TrainOutcome};

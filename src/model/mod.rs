@@ -26,7 +26,7 @@ pub mod threshold;
 
 use file::{ModelParts, ModelPartsRef};
 pub use header::{HeldOutMetrics, Labels, ModelHeader, TrainingFile, TrainingInfo};
-pub use pool::ScorerPool;
+pub use pool::{OwnedScorerPool, ScorerPool};
 pub use threshold::{Threshold, UnsureBand};
 
 /// The default model, trained on `real_ja` plus `data/messages.csv` (see the
