@@ -14,6 +14,8 @@ use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csv, read_labeled_cs
 use jscam::eval::report;
 use jscam::eval::{Evaluation, cross_validate, score_with_model};
 use jscam::model::Threshold;
+use jscam::output::OutputPlan;
+use jscam::terminal::escape_path;
 use jscam::train::{ThresholdRule, TrainOptions};
 
 /// Measure how well a model separates the two labels.
@@ -88,7 +90,49 @@ enum Mode {
     },
 }
 
+/// Checks the run's inputs and outputs against each other before anything
+/// is read or written.
+fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
+    let mut plan = OutputPlan::new();
+    let mut outputs: Vec<(&Path, &str)> = Vec::new();
+    match &args.mode {
+        Mode::Cv {
+            data,
+            folds_out,
+            scores_out,
+            model,
+            ..
+        } => {
+            let named = data.iter().map(|p| (p.as_path(), "the data"));
+            common::inputs(&mut plan, named.chain(model.inputs()))?;
+            outputs.extend(folds_out.as_deref().map(|p| (p, "--folds-out")));
+            outputs.extend(scores_out.as_deref().map(|p| (p, "--scores-out")));
+        }
+        Mode::TrainTest { train, test, model } => {
+            let named = [
+                (train.as_path(), "the training data"),
+                (test.as_path(), "the test data"),
+            ];
+            common::inputs(&mut plan, named.into_iter().chain(model.inputs()))?;
+        }
+        Mode::Model { test, model, .. } => {
+            let named = test.iter().map(|p| (p.as_path(), "the test data"));
+            let model = model.iter().map(|p| (p.as_path(), "the model"));
+            common::inputs(&mut plan, named.chain(model))?;
+        }
+    }
+    let report = args.report.as_deref().map(report::report_files);
+    for file in report.iter().flatten() {
+        outputs.push((file.as_path(), "--report"));
+    }
+    for (path, flag) in outputs {
+        plan.output(path, flag)?;
+    }
+    Ok(plan)
+}
+
 fn run(args: Args) -> anyhow::Result<()> {
+    plan(&args)?;
     let read = LabeledCsvOptions {
         text_column: args.text_column.clone(),
         label_column: args.label_column.clone(),
@@ -140,7 +184,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(dir) = &args.report {
         let path = report::write_report(&evaluation, dir).context("writing the report")?;
-        common::note(format_args!("evaluate: wrote {}", path.display()));
+        common::note(format_args!("evaluate: wrote {}", escape_path(&path)));
     }
     Ok(())
 }
@@ -167,19 +211,23 @@ fn cross_validation(cv: &CvRun<'_>, read: &LabeledCsvOptions) -> anyhow::Result<
         .model
         .read_also_train(read)
         .context("reading the --also-train data")?;
+    for part in std::iter::once(&data).chain(also.as_ref()) {
+        common::note_skipped("evaluate", part);
+    }
     let grouped = read.group_column.is_some();
     let result =
         cross_validate(&data, also.as_ref(), &options, k, grouped).context("cross-validating")?;
+    // Both files are written together: a failed write leaves both as they were.
+    let mut files = Vec::new();
     if let Some(path) = cv.folds_out {
-        write_column(path, "fold", result.folds.iter().map(ToString::to_string))?;
+        let folds = result.folds.iter().map(ToString::to_string);
+        files.push((path.clone(), column_csv("fold", folds)));
     }
     if let Some(path) = cv.scores_out {
-        write_column(
-            path,
-            "score",
-            result.scores.iter().map(|s| format!("{s:.9}")),
-        )?;
+        let scores = result.scores.iter().map(|s| format!("{s:.9}"));
+        files.push((path.clone(), column_csv("score", scores)));
     }
+    jscam::output::write_files(&files)?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
         read.group_column
@@ -225,6 +273,9 @@ fn train_test(
     let also = model
         .read_also_train(read)
         .context("reading the --also-train data")?;
+    for part in [&train_data, &test_data].into_iter().chain(also.as_ref()) {
+        common::note_skipped("evaluate", part);
+    }
     let fitted = options
         .train_with(&train_data, also.as_ref())
         .context("training")?
@@ -253,6 +304,7 @@ fn test_model(
 ) -> anyhow::Result<Evaluation> {
     let model = common::load_model(model)?;
     let test_data = read_labeled_csvs(test, read).context("reading the test data")?;
+    common::note_skipped("evaluate", &test_data);
     test_data.check_labels_within(model.positive_label(), model.negative_label())?;
     let scores = score_with_model(&model, &test_data)?;
     let protocol = format!(
@@ -279,19 +331,17 @@ fn model_name(model: &Model) -> String {
     )
 }
 
-fn write_column(
-    path: &Path,
-    name: &str,
-    values: impl Iterator<Item = String>,
-) -> anyhow::Result<()> {
+/// `row,NAME` and one line per row.
+fn column_csv(name: &str, values: impl Iterator<Item = String>) -> Vec<u8> {
     let mut out = format!("row,{name}\n");
     for (row, value) in values.enumerate() {
         out.push_str(&format!("{row},{value}\n"));
     }
-    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+    out.into_bytes()
 }
 
 fn main() -> ExitCode {
+    common::clean_up_on_signal("evaluate");
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("evaluate", &err),

@@ -3,7 +3,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -11,7 +11,9 @@ use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use jscam::data::Encoding;
 use jscam::model::{Threshold, UnsureBand};
+use jscam::output::{AtomicFile, OutputPlan};
 use jscam::predict::{self, BatchOptions, BatchSummary, InputFormat, OutputFormat};
+use jscam::terminal::escape_controls;
 
 /// Classify messages in batch: every input row gives one output row, in
 /// order, with `label` and `probability` (P(positive label)) added.
@@ -35,6 +37,11 @@ struct Args {
     /// Output layout.
     #[arg(short, long, default_value = "csv", value_parser = output_formats())]
     format: OutputFormat,
+    /// Write the rows to this file instead of stdout: written to a
+    /// temporary file beside it and renamed over it once every row is
+    /// written, so on an error the previous file stays as it was.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Decision threshold on P(positive), overriding the model's.
     #[arg(long)]
     threshold: Option<Threshold>,
@@ -74,6 +81,14 @@ fn output_formats() -> impl TypedValueParser<Value = OutputFormat> {
 
 fn run(args: Args) -> anyhow::Result<()> {
     common::set_threads(args.threads)?;
+    let mut plan = OutputPlan::new();
+    let input = args.input.as_deref().filter(|p| *p != Path::new("-"));
+    let named = input.map(|p| (p, "the input")).into_iter();
+    let model_file = args.model.as_deref().map(|p| (p, "the model"));
+    common::inputs(&mut plan, named.chain(model_file))?;
+    if let Some(path) = &args.output {
+        plan.output(path, "-o")?;
+    }
     let model = common::load_model(args.model.as_deref())?;
     let options = BatchOptions {
         input: args.input,
@@ -85,14 +100,31 @@ fn run(args: Args) -> anyhow::Result<()> {
         unsure: args.unsure,
         explain: args.explain,
         strict: args.strict,
+        output_name: args.output.clone(),
         ..BatchOptions::default()
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let summary = predict::run(&model, &options, &mut out).context("classifying")?;
-    out.flush()
-        .map_err(|e| jscam::Error::write("<stdout>", e))
-        .context("writing the output")?;
+    let summary = match &args.output {
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
+            let summary = predict::run(&model, &options, &mut out).context("classifying")?;
+            out.flush()
+                .map_err(|e| jscam::Error::write(path, e))
+                .context("writing the output")?;
+            drop(out);
+            file.commit().context("writing the output")?;
+            summary
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let summary = predict::run(&model, &options, &mut out).context("classifying")?;
+            out.flush()
+                .map_err(|e| jscam::Error::write("<stdout>", e))
+                .context("writing the output")?;
+            summary
+        }
+    };
     if !args.quiet {
         common::note(format_args!(
             "predict: {}",
@@ -104,9 +136,14 @@ fn run(args: Args) -> anyhow::Result<()> {
 
 /// "read 3 rows, scored 3, errors 0, labeled 1 scam, unsure 1".
 fn summary_text(summary: &BatchSummary, positive: &str, unsure: bool) -> String {
+    // The label comes from the model file: no control characters reach the terminal.
     let mut text = format!(
-        "read {} rows, scored {}, errors {}, labeled {} {positive}",
-        summary.read, summary.scored, summary.errors, summary.positive
+        "read {} rows, scored {}, errors {}, labeled {} {}",
+        summary.read,
+        summary.scored,
+        summary.errors,
+        summary.positive,
+        escape_controls(positive)
     );
     if unsure {
         text.push_str(&format!(", unsure {}", summary.unsure));
@@ -118,6 +155,7 @@ fn summary_text(summary: &BatchSummary, positive: &str, unsure: bool) -> String 
 }
 
 fn main() -> ExitCode {
+    common::clean_up_on_signal("predict");
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("predict", &err),

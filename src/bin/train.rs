@@ -9,6 +9,8 @@ use anyhow::Context;
 use clap::Parser;
 use jscam::data::{Encoding, LabeledCsvOptions, LabeledData, read_labeled_csvs};
 use jscam::metrics::{Summary, format_metric};
+use jscam::output::OutputPlan;
+use jscam::terminal::{escape_controls, escape_path};
 use jscam::train::TrainOptions;
 
 /// Train a scam classifier from labeled CSV files and write a model file.
@@ -49,13 +51,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         holdout_fraction: args.holdout,
         ..args.model.to_options()?
     };
-    let inputs = args.input.iter().chain(&args.model.also_train);
-    let named = inputs
-        .map(|p| (p, "the training data"))
-        .chain(args.model.links.iter().map(|p| (p, "the --links file")));
-    for (input, what) in named {
-        common::refuse_overwriting(input, what, &args.model_out)?;
-    }
+    let mut plan = OutputPlan::new();
+    let named = (args
+        .input
+        .iter()
+        .map(|p| (p.as_path(), "the training data")))
+    .chain(args.model.inputs());
+    common::inputs(&mut plan, named)?;
+    plan.output(&args.model_out, "-o")?;
     let read_options = LabeledCsvOptions {
         text_column: args.text_column,
         label_column: args.label_column,
@@ -82,6 +85,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(summary) = &outcome.held_out {
         print_held_out(summary, args.holdout, options.seed);
     }
+    if let Some(reason) = &outcome.held_out_skipped {
+        common::note(format_args!("train: no held-out report: {reason}"));
+    }
     let info = &model.header().training;
     if !info.converged {
         common::note(format_args!(
@@ -92,7 +98,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     model.save(&args.model_out).context("writing the model")?;
     common::note(format_args!(
         "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
-        args.model_out.display(),
+        escape_path(&args.model_out),
         model.vocabulary().len(),
         model.threshold().value(),
         info.iterations
@@ -103,13 +109,17 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// "train: a.csv: 24 rows (legit: 12, scam: 12)".
 fn print_counts(part: &LabeledData) {
     let counts = part.label_counts();
-    let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+    let listing: Vec<String> = counts
+        .iter()
+        .map(|(l, n)| format!("{}: {n}", escape_controls(l)))
+        .collect();
     common::note(format_args!(
         "train: {}: {} rows ({})",
-        part.files_display(),
+        escape_controls(&part.files_display()),
         part.texts.len(),
         listing.join(", ")
     ));
+    common::note_skipped("train", part);
 }
 
 fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
@@ -132,6 +142,7 @@ fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
 }
 
 fn main() -> ExitCode {
+    common::clean_up_on_signal("train");
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("train", &err),

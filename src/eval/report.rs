@@ -37,16 +37,23 @@ pub fn markdown_cell(text: &str) -> String {
     out
 }
 
-/// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`.
+/// The files a report in `dir` consists of: `report.md`, `roc.svg`,
+/// `pr.svg` and `scores.svg` (report first).
+pub fn report_files(dir: &Path) -> [PathBuf; 4] {
+    ["report.md", "roc.svg", "pr.svg", "scores.svg"].map(|name| dir.join(name))
+}
+
+/// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`,
+/// together through [`crate::output::write_files`]: all four are drawn in
+/// memory and written to temporary files first, so a failed write leaves
+/// the previous report whole.
 ///
 /// # Errors
 /// [`Error::Write`] naming the directory or file that cannot be written.
 pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let roc_path = dir.join("roc.svg");
-    let pr_path = dir.join("pr.svg");
-    let hist_path = dir.join("scores.svg");
-    draw_curve(
+    let [path, roc_path, pr_path, hist_path] = report_files(dir);
+    let roc = draw_curve(
         &roc_path,
         "ROC curve",
         "false-positive rate",
@@ -60,7 +67,7 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         .skip(1)
         .map(|p| (p.tpr, p.precision))
         .collect();
-    draw_curve(
+    let pr = draw_curve(
         &pr_path,
         "Precision–recall curve",
         "recall",
@@ -68,7 +75,7 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         pr_points,
         None,
     )?;
-    draw_histogram(&hist_path, evaluation)?;
+    let histogram = draw_histogram(&hist_path, evaluation)?;
 
     let s = &evaluation.summary;
     let c = s.confusion;
@@ -163,26 +170,32 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
             ));
         }
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, md).map_err(|e| Error::write(&path, e))?;
+    crate::output::write_files(&[
+        (path.clone(), md.into_bytes()),
+        (roc_path, roc.into_bytes()),
+        (pr_path, pr.into_bytes()),
+        (hist_path, histogram.into_bytes()),
+    ])?;
     Ok(path)
 }
 
 impl Evaluation {
-    /// A plain-text report.
+    /// A plain-text report. Text from the data (file names, labels,
+    /// categories, messages) has its control characters escaped.
     pub fn to_text(&self) -> String {
+        use crate::terminal::escape_controls as safe;
         let na = format_metric;
         use std::fmt::Write;
         let s = &self.summary;
         let c = s.confusion;
         let mut out = String::new();
-        let _ = writeln!(out, "protocol:        {}", self.protocol);
+        let _ = writeln!(out, "protocol:        {}", safe(&self.protocol));
         let _ = writeln!(
             out,
             "rows:            {} ({} {}, {} other)",
             s.rows,
             c.tp + c.fn_,
-            self.positive_label,
+            safe(&self.positive_label),
             c.tn + c.fp
         );
         let _ = writeln!(out, "threshold:       {}", self.threshold_text());
@@ -221,7 +234,7 @@ impl Evaluation {
                 let _ = writeln!(
                     out,
                     "                 {}  {}  {}  {}",
-                    r.category,
+                    safe(&r.category),
                     r.rows,
                     fmt(r.recall),
                     fmt(r.false_positive_rate)
@@ -245,8 +258,8 @@ impl Evaluation {
                     "  line {:>5}  {:.3}  {}  {}",
                     e.line,
                     e.score,
-                    e.category.as_deref().unwrap_or(""),
-                    text
+                    safe(e.category.as_deref().unwrap_or("")),
+                    safe(&text)
                 );
             }
         }
@@ -261,8 +274,9 @@ fn draw_curve(
     y_label: &str,
     points: Vec<(f64, f64)>,
     diagonal: Option<Vec<(f64, f64)>>,
-) -> Result<()> {
-    let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
+) -> Result<String> {
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (640, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
@@ -286,10 +300,12 @@ fn draw_curve(
         .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
         .map_err(|e| plot_error(path, e))?;
     root.present().map_err(|e| plot_error(path, e))?;
-    Ok(())
+    drop(chart);
+    drop(root);
+    Ok(svg)
 }
 
-fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<()> {
+fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<String> {
     const BINS: usize = 20;
     let mut counts = [[0u32; BINS]; 2];
     for (&t, &s) in evaluation.truth.iter().zip(&evaluation.scores) {
@@ -297,7 +313,8 @@ fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<()> {
         counts[usize::from(t)][b] += 1;
     }
     let max = counts.iter().flatten().copied().max().unwrap_or(1).max(1);
-    let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (640, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption("Scores per true class", ("sans-serif", 22))
@@ -337,5 +354,7 @@ fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<()> {
         .draw()
         .map_err(|e| plot_error(path, e))?;
     root.present().map_err(|e| plot_error(path, e))?;
-    Ok(())
+    drop(chart);
+    drop(root);
+    Ok(svg)
 }

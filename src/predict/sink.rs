@@ -118,7 +118,7 @@ fn label_text(labels: &Labels, decision: Option<Decision>) -> &str {
     match decision {
         Some(Decision::Positive) => &labels.positive,
         Some(Decision::Negative) => &labels.negative,
-        Some(Decision::Unsure) => "unsure",
+        Some(Decision::Unsure) => crate::model::UNSURE_LABEL,
         None => "",
     }
 }
