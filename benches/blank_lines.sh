@@ -26,7 +26,7 @@ for end in LF CRLF; do
     if [[ $end == LF ]]; then
         { echo text; head -c "$BLANK_LINES" /dev/zero | tr '\0' '\n'; } >"$input"
     else
-        { printf 'text\r\n'; yes $'\r' | head -n "$BLANK_LINES"; } >"$input"
+        { printf 'text\r\n'; awk -v n="$BLANK_LINES" 'BEGIN { for (i = 0; i < n; i++) printf "\r\n" }'; } >"$input"
     fi
     step "$end: predict"
     CURRENT_LOG=$work/time_$end.log
