@@ -7,6 +7,9 @@
 //! `.def` files) is unpacked into `OUT_DIR` and compiled with lindera's
 //! `DictionaryBuilder`; `src/tokenize.rs` then embeds the result with
 //! `lindera_dictionary::embedded_dictionary!`, which reads `LINDERA_WORKDIR`.
+//!
+//! It also records the git commit being built (`JSCAM_COMMIT`, "unknown"
+//! outside a git checkout), which `--version` and evaluation reports name.
 
 use std::error::Error;
 use std::fs::File;
@@ -42,7 +45,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed={SOURCE_ARCHIVE}");
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    println!("cargo::rustc-env=LINDERA_WORKDIR={}", out_dir.display());
+    record_commit();
+
     let dictionary_dir = out_dir.join("ipadic");
+    // The script also reruns when the commit changes; the dictionary is only
+    // rebuilt when the archive is not the one it was built from.
+    let stamp = dictionary_dir.join(".built-from");
+    let archive_id = archive_identity(Path::new(SOURCE_ARCHIVE))?;
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == archive_id) {
+        return Ok(());
+    }
     let source_dir = out_dir.join("ipadic-src");
     unpack(Path::new(SOURCE_ARCHIVE), &source_dir)?;
 
@@ -53,9 +66,63 @@ fn main() -> Result<(), Box<dyn Error>> {
         .map_err(|err| format!("building IPADIC from {SOURCE_ARCHIVE}: {err}"))?;
     // The sources are only needed for the build; keep OUT_DIR small.
     std::fs::remove_dir_all(&source_dir)?;
-
-    println!("cargo::rustc-env=LINDERA_WORKDIR={}", out_dir.display());
+    std::fs::write(&stamp, archive_id)?;
     Ok(())
+}
+
+/// Size and modification time of the archive: enough to notice a new one.
+fn archive_identity(archive: &Path) -> Result<String, Box<dyn Error>> {
+    let meta = std::fs::metadata(archive)
+        .map_err(|err| format!("reading {}: {err}", archive.display()))?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Ok(format!("{} {modified}", meta.len()))
+}
+
+/// Reruns this script when `path` changes (a missing file would rerun it every build).
+fn watch(path: Option<String>) {
+    if let Some(path) = path.filter(|p| Path::new(p).exists()) {
+        println!("cargo::rerun-if-changed={path}");
+    }
+}
+
+/// Sets `JSCAM_COMMIT` to the checked-out commit (12 hex digits), or
+/// "unknown" without git or outside a checkout (a crates.io package), and
+/// asks cargo to rerun this script when the commit moves.
+fn record_commit() {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git").args(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"]);
+    if commit.is_some() {
+        for what in ["HEAD", "packed-refs"] {
+            watch(git(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                what,
+            ]));
+        }
+        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watch(git(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                &branch,
+            ]));
+        }
+    }
+    println!(
+        "cargo::rustc-env=JSCAM_COMMIT={}",
+        commit.as_deref().unwrap_or("unknown")
+    );
 }
 
 fn unpack(archive: &Path, into: &Path) -> Result<(), Box<dyn Error>> {

@@ -74,14 +74,16 @@ pub enum Error {
         hint: &'static str,
     },
     /// A required column is not in the header.
-    #[error("{at}: no column named \"{column}\" (columns: {found})")]
+    #[error("{at}: no column named \"{column}\" (columns: {found}){hint}")]
     MissingColumn {
         /// File (line 1).
         at: Location,
         /// The missing column name.
         column: String,
-        /// The header's column names, comma-separated.
+        /// The header's column names, each quoted, comma-separated.
         found: String,
+        /// What may fix it (starts with "; "), or empty.
+        hint: String,
     },
     /// A row's label is empty.
     #[error("{at}: empty label")]

@@ -54,7 +54,40 @@ pub struct FeatureConfig {
     /// `KIND VALUE` line each; see [`crate::links`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra_links: Vec<String>,
+    /// Value of every link, phone, sender and signal fact present in a
+    /// message (the *knowledge block*: binary, outside TF-IDF and outside
+    /// the text's normalization, so a long text cannot dilute it). Through
+    /// the L2 penalty it also sets how strongly these weights are shrunk:
+    /// a larger value shrinks them less. 0 puts the facts among the text
+    /// features as TF-IDF columns instead.
+    #[serde(default)]
+    pub knowledge_scale: f64,
+    /// How the text block is normalized: its TF-IDF vector x is divided by
+    /// ‖x‖^p · r^(1−p) with r = [`REFERENCE_NORM`]. p = 1 is plain L2 (every
+    /// message as confident as any other, and ordinary text appended to a
+    /// scam dilutes it); below 1 a message with little text (「こんにちは」)
+    /// keeps a short vector and a score nearer the prior, and appended text
+    /// dilutes less. p = 0 is raw TF-IDF scaled by 1/r.
+    #[serde(default = "l2_norm_power")]
+    pub norm_power: f64,
 }
+
+fn l2_norm_power() -> f64 {
+    1.0
+}
+
+/// The text-vector norm that `norm_power` leaves unchanged: about that of
+/// a 20-character message.
+pub const REFERENCE_NORM: f64 = 32.0;
+
+/// True for the features of the knowledge block: everything but words
+/// (`w:`), word bigrams (`b:`) and character n-grams (`c:`).
+pub fn is_knowledge_feature(name: &str) -> bool {
+    !(name.starts_with("w:") || name.starts_with("b:") || name.starts_with("c:"))
+}
+
+/// Largest `knowledge_scale` accepted.
+pub const MAX_KNOWLEDGE_SCALE: f64 = 1e3;
 
 impl Default for FeatureConfig {
     fn default() -> Self {
@@ -66,6 +99,8 @@ impl Default for FeatureConfig {
             max_features: 200_000,
             sublinear_tf: true,
             extra_links: Vec::new(),
+            knowledge_scale: 1.0,
+            norm_power: 1.0,
         }
     }
 }
@@ -94,6 +129,20 @@ impl FeatureConfig {
             )));
         }
         crate::links::LinkFacts::with_extra(&self.extra_links)?;
+        if !(self.knowledge_scale.is_finite()
+            && (0.0..=MAX_KNOWLEDGE_SCALE).contains(&self.knowledge_scale))
+        {
+            return Err(Error::Config(format!(
+                "knowledge scale must be in [0, {MAX_KNOWLEDGE_SCALE}], got {}",
+                self.knowledge_scale
+            )));
+        }
+        if !(self.norm_power.is_finite() && (0.0..=1.0).contains(&self.norm_power)) {
+            return Err(Error::Config(format!(
+                "norm power must be in [0, 1], got {}",
+                self.norm_power
+            )));
+        }
         if self.min_df == 0 || self.max_features == 0 {
             return Err(Error::Config(
                 "min_df and max_features must be at least 1".into(),
@@ -138,6 +187,11 @@ impl FeatureConfig {
             kept.truncate(self.max_features);
         }
         kept.sort_unstable_by(by_frequency);
+        // The knowledge block comes first, so that a column number tells
+        // which block it is in (see `Vocabulary::knowledge_columns`).
+        if self.knowledge_scale > 0.0 {
+            kept.sort_by_key(|&(hash, _)| !is_knowledge_feature(names.get(hash)));
+        }
         let entries = kept
             .into_iter()
             .map(|(hash, count)| {
@@ -482,14 +536,34 @@ pub struct Vocabulary {
     names: Vec<String>,
     idf: Vec<f64>,
     index: ColumnIndex,
+    /// Columns below this are the knowledge block.
+    knowledge_columns: u32,
 }
 
 impl Vocabulary {
     /// Builds a vocabulary from (name, idf) pairs in column order.
     ///
     /// # Errors
-    /// [`Error::Config`] if two names hash alike or a value is not finite.
+    /// [`Error::Config`] if two names hash alike, a value is not finite, or
+    /// (with a knowledge block) a knowledge feature follows a text one.
     pub fn new(config: FeatureConfig, entries: Vec<(String, f64)>) -> Result<Self> {
+        let knowledge_columns = if config.knowledge_scale > 0.0 {
+            let leading = entries
+                .iter()
+                .take_while(|(name, _)| is_knowledge_feature(name))
+                .count();
+            if let Some((name, _)) = entries[leading..]
+                .iter()
+                .find(|(name, _)| is_knowledge_feature(name))
+            {
+                return Err(Error::Config(format!(
+                    "knowledge feature {name:?} stands after the text features"
+                )));
+            }
+            u32::try_from(leading).map_err(|_| Error::Config("too many features".into()))?
+        } else {
+            0
+        };
         let mut index = ColumnIndex::with_capacity(entries.len());
         let mut names = Vec::with_capacity(entries.len());
         let mut idf = Vec::with_capacity(entries.len());
@@ -516,6 +590,7 @@ impl Vocabulary {
             names,
             idf,
             index,
+            knowledge_columns,
         })
     }
 
@@ -585,25 +660,43 @@ impl SparseRow {
         self.total_features = 0;
     }
 
-    /// Fills from sorted (column, count) pairs: TF × IDF, then L2 norm.
+    /// Fills from sorted (column, count) pairs: the knowledge block as
+    /// present/absent times its scale; the text block as TF × IDF divided by
+    /// ‖x‖^p · r^(1−p) (see [`FeatureConfig::norm_power`]).
     fn fill(&mut self, columns: &[(u32, u32)], vocabulary: &Vocabulary) {
-        let sublinear = vocabulary.config.sublinear_tf;
+        let config = &vocabulary.config;
+        let sublinear = config.sublinear_tf;
+        let knowledge = vocabulary.knowledge_columns;
         let mut norm = 0.0;
         for &(column, count) in columns {
-            let tf = if sublinear {
-                sublinear_tf(count)
+            let value = if column < knowledge {
+                config.knowledge_scale
             } else {
-                f64::from(count)
+                let tf = if sublinear {
+                    sublinear_tf(count)
+                } else {
+                    f64::from(count)
+                };
+                let value = tf * vocabulary.idf[column as usize];
+                norm += value * value;
+                value
             };
-            let value = tf * vocabulary.idf[column as usize];
-            norm += value * value;
             self.columns.push(column);
             self.values.push(value);
             self.total_features += count;
         }
-        if norm > 0.0 {
-            let norm = norm.sqrt();
-            self.values.iter_mut().for_each(|v| *v /= norm);
+        let norm = norm.sqrt();
+        let denominator = if config.norm_power == 1.0 {
+            norm
+        } else {
+            norm.powf(config.norm_power) * REFERENCE_NORM.powf(1.0 - config.norm_power)
+        };
+        if denominator > 0.0 {
+            // Columns are sorted, so the text block is a suffix of the row.
+            let text_start = self.columns.partition_point(|&c| c < knowledge);
+            self.values[text_start..]
+                .iter_mut()
+                .for_each(|v| *v /= denominator);
         }
     }
 

@@ -68,6 +68,10 @@ pub mod train;
 #[cfg(test)]
 mod test_support;
 
+/// The git commit this library was built from (12 hex digits), or
+/// "unknown" when it was built outside a git checkout.
+pub const COMMIT: &str = env!("JSCAM_COMMIT");
+
 pub use data::{LabeledData, read_labeled_csvs};
 pub use error::{Error, Result};
 pub use eval::Evaluation;

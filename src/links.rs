@@ -1,20 +1,31 @@
 //! Link knowledge: which domains brands and public bodies really use, which
-//! hosts are link shorteners, and which brand words look-alike domains
-//! borrow. Genuine brand notices carry official links and scams carry
-//! look-alikes, so these facts are features (`url:official`,
-//! `url:lookalike`, …) that the model can weigh.
+//! hosts are link shorteners or open to anyone, which brand words look-alike
+//! domains borrow, and which names in a message point to which sender.
+//! Genuine notices link to their sender's own domain and scams to somewhere
+//! else, so these facts become features (`url:official`, `url:lookalike`,
+//! `brand:own_link`, `brand:other_link`, …) that the model can weigh.
 //!
 //! The facts ship in `data/links.txt` (embedded at build time); a user adds
 //! more with `train --links FILE` in the same syntax, and the model stores
 //! those extra lines so that prediction sees the same facts as training.
+//! Every look-up is a hash look-up per host label or a single automaton pass
+//! over the text, so the cost does not grow with the number of facts.
 #![doc(hidden)]
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
 
 /// The shipped facts, as text.
 pub const SHIPPED: &str = include_str!("../data/links.txt");
+
+/// The sender name that stands for every public body: its own links are
+/// the hosts under a `public` suffix (go.jp, lg.jp, …).
+pub const PUBLIC_SENDER: &str = "public";
 
 /// What one fact line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,19 +35,47 @@ enum Kind {
     Shortener,
     Public,
     Brand,
+    Open,
+    Name,
 }
+
+/// A sender, by its index in [`LinkFacts`]' sender list.
+pub type SenderId = u32;
 
 /// Parsed link facts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct LinkFacts {
-    official: Vec<String>,
-    official_short: Vec<String>,
-    shorteners: Vec<String>,
-    public: Vec<String>,
-    brands: Vec<String>,
+    /// Official domain → the senders that own it (possibly none named).
+    official: HashMap<String, Vec<SenderId>>,
+    official_short: HashSet<String>,
+    shorteners: HashSet<String>,
+    public: HashSet<String>,
+    brands: HashSet<String>,
+    /// Hosts where anyone can publish, each with an optional path prefix
+    /// (`line.me` + `/ti/p` is an account page, not LINE itself).
+    open: HashMap<String, Vec<String>>,
+    /// Sender names as written in messages (normalized), with their sender.
+    names: Vec<(String, SenderId)>,
+    senders: Vec<String>,
+    sender_ids: HashMap<String, SenderId>,
+    /// Built on first use from `names`.
+    name_matcher: OnceLock<Option<AhoCorasick>>,
 }
 
-/// What the facts say about one host.
+impl PartialEq for LinkFacts {
+    fn eq(&self, other: &Self) -> bool {
+        self.official == other.official
+            && self.official_short == other.official_short
+            && self.shorteners == other.shorteners
+            && self.public == other.public
+            && self.brands == other.brands
+            && self.open == other.open
+            && self.names == other.names
+            && self.senders == other.senders
+    }
+}
+
+/// What the facts say about one link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HostFacts {
     /// A brand's or public body's own domain (or a subdomain of one).
@@ -49,12 +88,33 @@ pub struct HostFacts {
     pub public: bool,
     /// Not official, but borrows a brand word.
     pub lookalike: bool,
+    /// A host (or page) where anyone can publish: never evidence of a
+    /// genuine sender, even under a brand's domain.
+    pub open: bool,
 }
 
-/// True when `host` is `domain` or one of its subdomains.
-fn within(host: &str, domain: &str) -> bool {
-    host.strip_suffix(domain)
-        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+/// The host itself and each parent domain, longest first
+/// (`a.b.jp`, `b.jp`, `jp`).
+fn suffixes(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(host).chain(
+        host.char_indices()
+            .filter(|&(_, c)| c == '.')
+            .map(move |(i, _)| &host[i + 1..]),
+    )
+}
+
+/// Normalizes a sender name the way message text is normalized (NFKC, Latin
+/// lower case), so that the automaton matches normalized text.
+fn normalize_name(name: &str) -> String {
+    name.nfkc()
+        .map(|c| {
+            if c.is_uppercase() && (c as u32) < 0x0530 {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 impl LinkFacts {
@@ -80,11 +140,12 @@ impl LinkFacts {
             return Ok(LinkFacts::shipped());
         }
         let mut facts = (*LinkFacts::shipped()).clone();
+        facts.name_matcher = OnceLock::new();
         facts.add(&extra.join("\n"), "the model's extra link facts")?;
         Ok(Arc::new(facts))
     }
 
-    /// Parses fact lines (`KIND VALUE`, `#` comments, blank lines).
+    /// Parses fact lines (`KIND VALUE [SENDER]`, `#` comments, blank lines).
     ///
     /// # Errors
     /// [`Error::Config`] with `origin` and the line number of a bad line.
@@ -94,63 +155,186 @@ impl LinkFacts {
         Ok(facts)
     }
 
+    fn sender_id(&mut self, sender: &str) -> SenderId {
+        if let Some(&id) = self.sender_ids.get(sender) {
+            return id;
+        }
+        let id = SenderId::try_from(self.senders.len()).unwrap_or(SenderId::MAX);
+        self.senders.push(sender.to_owned());
+        self.sender_ids.insert(sender.to_owned(), id);
+        id
+    }
+
     fn add(&mut self, text: &str, origin: &str) -> Result<()> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut seen_names: HashSet<(String, SenderId)> = self.names.iter().cloned().collect();
         for (number, line) in text.lines().enumerate() {
-            let Some((kind, value)) = parse_line(line)
+            let Some(fact) = parse_line(line)
                 .map_err(|reason| Error::Config(format!("{origin}:{}: {reason}", number + 1)))?
             else {
                 continue;
             };
-            let list = match kind {
-                Kind::Official => &mut self.official,
-                Kind::OfficialShort => &mut self.official_short,
-                Kind::Shortener => &mut self.shorteners,
-                Kind::Public => &mut self.public,
-                Kind::Brand => &mut self.brands,
-            };
-            if !list.contains(&value) {
-                list.push(value);
+            let sender = fact.sender.as_deref().map(|s| self.sender_id(s));
+            match fact.kind {
+                Kind::Official | Kind::OfficialShort => {
+                    if fact.kind == Kind::OfficialShort {
+                        self.official_short.insert(fact.value.clone());
+                    }
+                    let owners = self.official.entry(fact.value).or_default();
+                    if let Some(id) = sender
+                        && !owners.contains(&id)
+                    {
+                        owners.push(id);
+                    }
+                }
+                Kind::Shortener => {
+                    self.shorteners.insert(fact.value);
+                }
+                Kind::Public => {
+                    self.public.insert(fact.value);
+                }
+                Kind::Brand => {
+                    self.brands.insert(fact.value);
+                }
+                Kind::Open => {
+                    let (host, path) = match fact.value.find('/') {
+                        Some(at) => (&fact.value[..at], &fact.value[at..]),
+                        None => (fact.value.as_str(), ""),
+                    };
+                    let paths = self.open.entry(host.to_owned()).or_default();
+                    if !paths.iter().any(|p| p == path) {
+                        paths.push(path.to_owned());
+                    }
+                }
+                Kind::Name => {
+                    let id = sender.expect("parse_line requires a sender for `name`");
+                    let entry = (normalize_name(&fact.value), id);
+                    if seen_names.insert(entry.clone()) {
+                        self.names.push(entry);
+                    }
+                }
             }
         }
         Ok(())
     }
 
-    /// What the facts say about `host` (lower case, without port).
-    pub fn host(&self, host: &str) -> HostFacts {
-        let any_within = |list: &[String]| list.iter().any(|d| within(host, d));
-        let official_short = any_within(&self.official_short);
-        let official = official_short || any_within(&self.official);
+    /// What the facts say about a link to `host` (lower case, without port
+    /// or trailing dot) with `path` (lower case, from the first `/`).
+    pub fn url(&self, host: &str, path: &str) -> HostFacts {
+        let any_within = |set: &HashSet<String>| suffixes(host).any(|d| set.contains(d));
+        let open = suffixes(host).any(|d| {
+            self.open.get(d).is_some_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.is_empty() || path_starts_with(path, p))
+            })
+        });
+        let official_short = !open && any_within(&self.official_short);
+        let official =
+            !open && (official_short || suffixes(host).any(|d| self.official.contains_key(d)));
         let public = any_within(&self.public);
         let shortener = !official && any_within(&self.shorteners);
-        // Short brand words (au, nta, etc) must be a whole label part;
-        // longer ones may start one (amazon-jp, appleid).
-        let lookalike = !official
-            && !public
-            && !shortener
-            && host.split(['.', '-']).any(|part| {
-                self.brands
-                    .iter()
-                    .any(|brand| part == brand || (brand.len() >= 4 && part.starts_with(brand)))
-            });
+        let lookalike = !official && !public && !shortener && self.borrows_brand(host);
         HostFacts {
             official,
             official_short,
             shortener,
             public,
             lookalike,
+            open,
         }
+    }
+
+    /// What the facts say about `host` (a link without a path).
+    pub fn host(&self, host: &str) -> HostFacts {
+        self.url(host, "")
+    }
+
+    /// Short brand words (au, nta, …) must be a whole label part; longer ones
+    /// may start one (amazon-jp, appleid).
+    fn borrows_brand(&self, host: &str) -> bool {
+        host.split(['.', '-']).any(|part| {
+            self.brands.contains(part)
+                || (4..part.len())
+                    .any(|len| part.is_char_boundary(len) && self.brands.contains(&part[..len]))
+        })
+    }
+
+    /// True when a link to `host` + `path` is the own link of one of
+    /// `senders`: an official domain of that sender, or any host under a
+    /// public suffix for the public-body sender. Open hosts never are.
+    pub fn is_own_link(&self, host: &str, path: &str, senders: &[SenderId]) -> bool {
+        let facts = self.url(host, path);
+        if facts.open {
+            return false;
+        }
+        let public_sender = self.sender_ids.get(PUBLIC_SENDER);
+        if facts.public && public_sender.is_some_and(|id| senders.contains(id)) {
+            return true;
+        }
+        suffixes(host).any(|d| {
+            self.official
+                .get(d)
+                .is_some_and(|owners| owners.iter().any(|o| senders.contains(o)))
+        })
+    }
+
+    /// The senders named in normalized `text` (sorted, without repeats),
+    /// written to `found`. Latin names must stand alone (`au` is not found
+    /// in `audio`); names in other scripts may sit anywhere.
+    pub fn senders_named(&self, text: &str, found: &mut Vec<SenderId>) {
+        found.clear();
+        let matcher = self.name_matcher.get_or_init(|| {
+            if self.names.is_empty() {
+                return None;
+            }
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(self.names.iter().map(|(name, _)| name.as_str()))
+                .ok()
+        });
+        let Some(matcher) = matcher else { return };
+        let bytes = text.as_bytes();
+        for m in matcher.find_iter(text) {
+            let name = &self.names[m.pattern().as_usize()];
+            let latin_edge = |b: u8| b.is_ascii_alphanumeric();
+            let starts_latin = name.0.as_bytes().first().copied().is_some_and(latin_edge);
+            let ends_latin = name.0.as_bytes().last().copied().is_some_and(latin_edge);
+            let glued_before = starts_latin && m.start() > 0 && latin_edge(bytes[m.start() - 1]);
+            let glued_after = ends_latin && bytes.get(m.end()).copied().is_some_and(latin_edge);
+            if !glued_before && !glued_after {
+                found.push(name.1);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
     }
 }
 
+/// `path` starts with `prefix` at a segment boundary (`/ti/p` matches
+/// `/ti/p/@shop` but not `/ti/pro`).
+fn path_starts_with(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+}
+
+struct Fact {
+    kind: Kind,
+    value: String,
+    sender: Option<String>,
+}
+
 /// Reads one line: `None` for a blank or comment line.
-fn parse_line(line: &str) -> std::result::Result<Option<(Kind, String)>, String> {
+fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
     let line = line.split('#').next().unwrap_or("").trim();
     if line.is_empty() {
         return Ok(None);
     }
     let mut parts = line.split_whitespace();
-    let (Some(kind), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("expected `KIND VALUE`, found {line:?}"));
+    let (Some(kind), Some(value), sender, None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(format!("expected `KIND VALUE [SENDER]`, found {line:?}"));
     };
     let kind = match kind {
         "official" => Kind::Official,
@@ -158,26 +342,62 @@ fn parse_line(line: &str) -> std::result::Result<Option<(Kind, String)>, String>
         "shortener" => Kind::Shortener,
         "public" => Kind::Public,
         "brand" => Kind::Brand,
+        "open" => Kind::Open,
+        "name" => Kind::Name,
         other => {
             return Err(format!(
-                "unknown kind {other:?} (official, official-short, shortener, public, brand)"
+                "unknown kind {other:?} (official, official-short, shortener, public, brand, open, name)"
             ));
         }
     };
+    let sender = match (kind, sender) {
+        (Kind::Official | Kind::OfficialShort | Kind::Name, Some(s)) => {
+            let valid = s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                return Err(format!("sender {s:?} is not a word of a-z, 0-9, '-', '_'"));
+            }
+            Some(s.to_ascii_lowercase())
+        }
+        (Kind::Name, None) => return Err("`name` needs a sender: `name NAME SENDER`".into()),
+        (_, Some(extra)) => {
+            return Err(format!(
+                "unexpected {extra:?}: only official, official-short and name take a sender"
+            ));
+        }
+        (_, None) => None,
+    };
+    if kind == Kind::Name {
+        return Ok(Some(Fact {
+            kind,
+            value: value.to_owned(),
+            sender,
+        }));
+    }
     let value = value.trim_matches('.').to_ascii_lowercase();
-    let valid = !value.is_empty()
-        && value
+    let (host, path) = match value.find('/') {
+        Some(at) if kind == Kind::Open => (&value[..at], &value[at..]),
+        _ => (value.as_str(), ""),
+    };
+    let valid = !host.is_empty()
+        && host
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && path.bytes().all(|b| b.is_ascii_graphic());
     if !valid {
         return Err(format!(
             "{value:?} is not a domain or word of a-z, 0-9, '.', '-'"
         ));
     }
-    if kind != Kind::Brand && !value.contains('.') {
+    if kind != Kind::Brand && !host.contains('.') {
         return Err(format!("{value:?} is not a domain (no dot)"));
     }
-    Ok(Some((kind, value)))
+    Ok(Some(Fact {
+        kind,
+        value,
+        sender,
+    }))
 }
 
 /// Reads a user's link-facts file into the lines a model stores.
@@ -187,7 +407,8 @@ fn parse_line(line: &str) -> std::result::Result<Option<(Kind, String)>, String>
 /// line, with the file and line.
 pub fn read_extra(path: &std::path::Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    LinkFacts::parse(&text, &path.display().to_string())?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    LinkFacts::parse(text, &path.display().to_string())?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim().to_owned())
@@ -216,12 +437,79 @@ mod tests {
         assert!(facts.host("au-pay.top").lookalike);
     }
 
+    /// Hosts where anyone can publish are never official, even under a
+    /// brand's domain, and never a sender's own link.
+    #[test]
+    fn open_hosts_are_never_evidence_of_a_genuine_sender() {
+        let facts = LinkFacts::shipped();
+        let mut amazon = Vec::new();
+        facts.senders_named("アマゾンからのお知らせ", &mut amazon);
+        let mut line = Vec::new();
+        facts.senders_named("lineからのお知らせ", &mut line);
+        let mut google = Vec::new();
+        facts.senders_named("googleからのお知らせ", &mut google);
+        for (host, path, named) in [
+            ("lin.ee", "/abcdef", &line),
+            ("line.me", "/ti/p/@shop", &line),
+            ("line.me", "/r/ti/p/@shop", &line),
+            ("example.page.link", "/x", &google),
+            ("sites.google.com", "/view/amazon", &google),
+            ("docs.google.com", "/forms/d/x", &google),
+            ("forms.gle", "/abc", &google),
+            ("amazon-check.web.app", "/", &amazon),
+            ("amazon-jp.firebaseapp.com", "/", &amazon),
+            ("amazon-jp.github.io", "/login", &amazon),
+            ("www.google.com", "/url?q=x", &google),
+            ("storage.googleapis.com", "/b/amazon.html", &google),
+            ("amazon.s3.amazonaws.com", "/x", &amazon),
+            ("forms.office.com", "/r/x", &google),
+        ] {
+            let f = facts.url(host, path);
+            assert!(f.open, "{host}{path} should be open");
+            assert!(!f.official, "{host}{path} must not be official");
+            assert!(
+                !facts.is_own_link(host, path, named),
+                "{host}{path} must not be a sender's own link"
+            );
+        }
+        // LINE's own pages stay official.
+        assert!(facts.url("line.me", "/ja/").official);
+        assert!(facts.is_own_link("line.me", "/ja/", &line));
+    }
+
+    #[test]
+    fn names_point_to_senders_and_own_links() {
+        let facts = LinkFacts::shipped();
+        let mut found = Vec::new();
+        facts.senders_named("三井住友カードです。ご利用確認のお願い", &mut found);
+        assert_eq!(found.len(), 1);
+        assert!(facts.is_own_link("www.smbc-card.com", "/x", &found));
+        assert!(!facts.is_own_link("smbc-card.top", "/x", &found));
+        assert!(!facts.is_own_link("www.amazon.co.jp", "/", &found));
+        facts.senders_named("日本学生支援機構です", &mut found);
+        assert!(facts.is_own_link("www.jasso.go.jp", "/", &found));
+        facts.senders_named("市役所 納税課です", &mut found);
+        assert!(facts.is_own_link("www.city.sapporo.lg.jp", "/", &found));
+        assert!(!facts.is_own_link("city-sapporo.top", "/", &found));
+        // Latin names must stand alone.
+        facts.senders_named("audio を買った", &mut found);
+        assert!(found.is_empty(), "{found:?}");
+        facts.senders_named("auからのお知らせ", &mut found);
+        assert_eq!(found.len(), 1);
+    }
+
     #[test]
     fn extra_facts_extend_and_bad_lines_name_their_line() {
-        let extra = vec!["official example-bank.co.jp".to_owned()];
+        let extra = vec![
+            "official example-bank.co.jp examplebank".to_owned(),
+            "name エグザンプル銀行 examplebank".to_owned(),
+        ];
         let facts = LinkFacts::with_extra(&extra).unwrap();
         assert!(facts.host("www.example-bank.co.jp").official);
         assert!(!LinkFacts::shipped().host("www.example-bank.co.jp").official);
+        let mut found = Vec::new();
+        facts.senders_named("エグザンプル銀行です", &mut found);
+        assert!(facts.is_own_link("www.example-bank.co.jp", "/", &found));
         let err = LinkFacts::parse("# c\nofficial a.jp\nwrong x.jp\n", "f.txt")
             .unwrap_err()
             .to_string();
@@ -230,6 +518,31 @@ mod tests {
             "{err}"
         );
         assert!(LinkFacts::parse("official nodot", "f").is_err());
-        assert!(LinkFacts::parse("official a.jp extra", "f").is_err());
+        assert!(LinkFacts::parse("official a.jp s extra", "f").is_err());
+        assert!(LinkFacts::parse("shortener a.jp sender", "f").is_err());
+        assert!(LinkFacts::parse("name アマゾン", "f").is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        let facts = LinkFacts::parse("\u{feff}official a-bank.jp\n", "f").unwrap();
+        assert!(facts.host("a-bank.jp").official);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("links.txt");
+        std::fs::write(&path, "\u{feff}official b-bank.jp\n").unwrap();
+        assert_eq!(read_extra(&path).unwrap(), ["official b-bank.jp"]);
+    }
+
+    /// Many facts cost a hash look-up each, not a scan: 200,000 lines with
+    /// repeats parse to the distinct facts, and each is found.
+    #[test]
+    fn many_facts_deduplicate_and_stay_searchable() {
+        let text: String = (0..200_000)
+            .map(|i| format!("official d{}.example.jp\n", i % 100_000))
+            .collect();
+        let facts = LinkFacts::parse(&text, "big").unwrap();
+        assert_eq!(facts.official.len(), 100_000);
+        assert!(facts.host("www.d99999.example.jp").official);
+        assert!(!facts.host("d100000.example.jp").official);
     }
 }

@@ -12,12 +12,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Confusion {
     /// True positives.
+    #[serde(rename = "true_positives")]
     pub tp: usize,
     /// False positives.
+    #[serde(rename = "false_positives")]
     pub fp: usize,
     /// True negatives.
+    #[serde(rename = "true_negatives")]
     pub tn: usize,
     /// False negatives.
+    #[serde(rename = "false_negatives")]
     pub fn_: usize,
 }
 
@@ -304,7 +308,10 @@ pub fn reliability(truth: &[bool], scores: &[f64], bins: usize) -> Vec<Reliabili
         .collect()
 }
 
-/// The headline numbers of an evaluation.
+/// The headline numbers of an evaluation. A metric that is undefined on
+/// the rows (precision when nothing is flagged, the false-positive rate
+/// without negatives, ranking metrics with one class) is NaN, printed
+/// `n/a` and written `null` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// Rows evaluated.
@@ -324,16 +331,21 @@ pub struct Summary {
     /// F1 of the positive class.
     pub f1: f64,
     /// Matthews correlation coefficient.
+    #[serde(rename = "matthews_correlation")]
     pub mcc: f64,
     /// Area under the ROC curve.
     pub roc_auc: f64,
     /// Average precision (area under the precision–recall curve).
+    #[serde(rename = "average_precision")]
     pub pr_auc: f64,
     /// Recall at a false-positive rate of at most 1%.
+    #[serde(rename = "recall_at_false_positive_rate_1_percent")]
     pub recall_at_fpr_1pct: f64,
     /// Recall at a false-positive rate of at most 0.1%.
+    #[serde(rename = "recall_at_false_positive_rate_0_1_percent")]
     pub recall_at_fpr_01pct: f64,
     /// Brier score.
+    #[serde(rename = "brier_score")]
     pub brier: f64,
 }
 
@@ -357,30 +369,38 @@ impl Summary {
         threshold: f64,
         confusion: Confusion,
     ) -> Summary {
+        let c = confusion;
+        let defined = |ok: bool, value: f64| if ok { value } else { f64::NAN };
+        let (tp, fp, tn, fn_) = (c.tp, c.fp, c.tn, c.fn_);
         Summary {
             rows: truth.len(),
             threshold,
             confusion,
-            accuracy: confusion.accuracy(),
-            precision: confusion.precision(),
-            recall: confusion.recall(),
-            false_positive_rate: confusion.false_positive_rate(),
-            f1: confusion.f1(),
-            mcc: confusion.mcc(),
+            accuracy: defined(c.total() > 0, c.accuracy()),
+            precision: defined(tp + fp > 0, c.precision()),
+            recall: defined(tp + fn_ > 0, c.recall()),
+            false_positive_rate: defined(fp + tn > 0, c.false_positive_rate()),
+            f1: defined(tp + fp + fn_ > 0, c.f1()),
+            // Undefined when a row or column of the matrix is empty.
+            mcc: defined(
+                tp + fp > 0 && tp + fn_ > 0 && tn + fp > 0 && tn + fn_ > 0,
+                c.mcc(),
+            ),
             roc_auc: roc_auc(truth, scores),
             pr_auc: average_precision(truth, scores),
             recall_at_fpr_1pct: recall_at_fpr(truth, scores, 0.01),
             recall_at_fpr_01pct: recall_at_fpr(truth, scores, 0.001),
-            brier: brier_score(truth, scores),
+            brier: defined(!truth.is_empty(), brier_score(truth, scores)),
         }
     }
 }
 
-/// A metric as reports print it: four decimals, or "n/a (one class only)"
-/// for a metric that is undefined (NaN) because the rows hold one class.
+/// A metric as reports print it: four decimals, or `n/a` for a metric
+/// that is undefined (NaN) on the rows, such as precision when nothing is
+/// flagged or ROC-AUC when the rows hold one class.
 pub fn format_metric(value: f64) -> String {
     if value.is_nan() {
-        "n/a (one class only)".to_owned()
+        "n/a".to_owned()
     } else {
         format!("{value:.4}")
     }
@@ -497,10 +517,17 @@ mod tests {
     #[test]
     fn degenerate_inputs_do_not_divide_by_zero() {
         let s = Summary::compute(&[], &[], 0.5);
-        assert_eq!(s.f1, 0.0);
+        assert!(s.f1.is_nan() && s.accuracy.is_nan(), "{s:?}");
         let one_class = Summary::compute(&[true, true], &[0.9, 0.1], 0.5);
         assert!(one_class.roc_auc.is_nan() && one_class.pr_auc.is_nan());
         assert!(one_class.recall_at_fpr_1pct.is_nan());
         assert_eq!(one_class.recall, 0.5);
+        // No negatives: FPR and MCC are undefined, not 0.
+        assert!(one_class.false_positive_rate.is_nan() && one_class.mcc.is_nan());
+        assert_eq!(format_metric(one_class.mcc), "n/a");
+        // Nothing flagged: precision is undefined, recall is 0.
+        let none_flagged = Summary::compute(&[true, false], &[0.1, 0.2], 0.5);
+        assert!(none_flagged.precision.is_nan(), "{none_flagged:?}");
+        assert_eq!(none_flagged.recall, 0.0);
     }
 }

@@ -29,12 +29,14 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization};
 use crate::links::LinkFacts;
 
 /// Version of the normalization rules; stored in models and checked on load.
-pub const NORMALIZATION_VERSION: u32 = 3;
+pub const NORMALIZATION_VERSION: u32 = 4;
 
-/// Messages are cut to this many bytes (on a character boundary) before
-/// normalization. A real SMS is a few hundred bytes; the cap bounds the work
-/// one hostile multi-megabyte line can cost, and lindera additionally splits
-/// sentences longer than 32 KiB (lindera issue 871).
+/// Messages are cut to this many bytes of *visible* text (on a character
+/// boundary): invisible characters and repeated whitespace do not count, so
+/// padding cannot push a message out of the scored window. A real SMS is a
+/// few hundred bytes; the cap bounds the work one hostile multi-megabyte
+/// line can cost, and lindera additionally splits sentences longer than
+/// 32 KiB (lindera issue 871).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Second-level labels under `.jp` that make the registrable domain three labels long.
@@ -61,6 +63,16 @@ pub struct Normalized {
     visible: String,
     /// NFKC of `visible`.
     nfkc: String,
+    /// The input with right-to-left overrides resolved, when it has one.
+    reordered: String,
+    /// Hosts and paths of the links found (`host path` pairs, for the
+    /// sender checks after all entities are known).
+    link_text: String,
+    /// (host start, host end = path start, path end) in `link_text`.
+    link_ends: Vec<(usize, usize, usize)>,
+    senders: Vec<crate::links::SenderId>,
+    /// The visible text was longer than [`MAX_MESSAGE_BYTES`] and was cut.
+    truncated: bool,
 }
 
 impl Normalized {
@@ -79,6 +91,12 @@ impl Normalized {
         })
     }
 
+    /// True when the message's visible text was longer than
+    /// [`MAX_MESSAGE_BYTES`] and only its start was normalized.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
     fn clear(&mut self) {
         self.text.clear();
         self.entity_text.clear();
@@ -86,6 +104,11 @@ impl Normalized {
         self.scratch.clear();
         self.visible.clear();
         self.nfkc.clear();
+        self.reordered.clear();
+        self.link_text.clear();
+        self.link_ends.clear();
+        self.senders.clear();
+        self.truncated = false;
     }
 
     fn push_entity(&mut self, parts: &[&str]) {
@@ -127,12 +150,17 @@ fn patterns() -> &'static Patterns {
         // 63-byte labels, at most 10 labels): unbounded, every restart of
         // the search scanned to the end of the text, and a 64 KiB message
         // of `1.` repeated took seconds (quadratic time).
-        const URL: &str =
-            r"(?P<url>h(?:tt|xx)ps?://[a-z0-9.\-_*〇○●×]+(?::\d+)?(?:[/?#][\x21-\x7e]*)?)";
+        // The authority may hold userinfo (`user@host`), percent-encoding
+        // and backslashes, as browsers accept them: the host is parsed out
+        // of it in `url_entities`, so a name before `@` cannot pose as it.
+        const URL: &str = r"(?P<url>h(?:tt|xx)ps?:[/\\]{2}[a-z0-9.\-_*〇○●×%@:~!$&+=\\]+(?:[/?#][\x21-\x7e]*)?)";
         const EMAIL: &str = r"|(?P<email>[a-z0-9._%+\-]{1,64}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+)";
         const REST: &str = concat!(
             r"|(?P<bare>(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,63}(?:[/?#][\x21-\x7e]*)?)",
             r"|(?P<maskedphone>(?:\+81|0\d{0,4}|x{2,5})[\-‐−ー](?:x{2,4}|\d{2,4})[\-‐−ー](?:x{3,4}))",
+            // A code or number the quoting page masked (`G-XXXXXX`,
+            // `◯◯◯◯◯◯`): a number all the same, of unknown value.
+            r"|(?P<maskednum>(?-u:\b)x{4,16}(?-u:\b)|◯{4,16}|○{4,16}|●{4,16}|\*{4,16})",
             // Spaces separate digit groups only in phone shapes, so that a
             // number followed by another ("0120-123-456 24時間") stays two.
             r"|(?P<intl>\+\d{1,3}(?:[ \-]?\(?\d+\)?)+)",
@@ -178,6 +206,36 @@ fn is_math_alphanumeric(c: char) -> bool {
     ('\u{1D400}'..='\u{1D7FF}').contains(&c)
 }
 
+const RIGHT_TO_LEFT_OVERRIDE: char = '\u{202E}';
+
+/// Writes `input` to `out` with every right-to-left override span (from
+/// U+202E to the next U+202C, U+2069 or line break, or the end) reversed:
+/// the order in which such text is shown, and so read. Scammers write a
+/// message backwards inside an override so that it shows normally but is
+/// stored as nonsense.
+fn resolve_overrides(input: &str, out: &mut String) {
+    out.clear();
+    let mut span: Vec<char> = Vec::new();
+    let mut in_override = false;
+    for c in input.chars() {
+        if in_override {
+            if matches!(c, '\u{202C}' | '\u{2069}' | '\n' | '\r') {
+                out.extend(span.drain(..).rev());
+                in_override = false;
+                out.push(c);
+            } else if c == RIGHT_TO_LEFT_OVERRIDE {
+                out.extend(span.drain(..).rev());
+            } else {
+                span.push(c);
+            }
+        } else {
+            out.push(c);
+            in_override = c == RIGHT_TO_LEFT_OVERRIDE;
+        }
+    }
+    out.extend(span.drain(..).rev());
+}
+
 impl Normalizer {
     /// A normalizer with the current rules ([`NORMALIZATION_VERSION`]) and
     /// the shipped link facts.
@@ -195,19 +253,45 @@ impl Normalizer {
     /// Normalizes `input` into `out`, reusing its buffers.
     pub fn normalize_into(&self, input: &str, out: &mut Normalized) {
         out.clear();
-        let input = truncate_at_char_boundary(input, MAX_MESSAGE_BYTES);
+        // A right-to-left override shows its text reversed: read it as shown.
+        let input = if input.contains(RIGHT_TO_LEFT_OVERRIDE) {
+            resolve_overrides(input, &mut out.reordered);
+            out.reordered.as_str()
+        } else {
+            input
+        };
         let mut had_zero_width = false;
         let mut had_math = false;
+        let mut after_space = false;
+        let mut budget = MAX_MESSAGE_BYTES;
+        let mut truncated = false;
         let scratch = &mut out.scratch;
-        let visible = input.chars().filter(|&c| {
-            let zero_width = is_zero_width(c);
-            // Zero-width joiners and variation selectors are part of
-            // ordinary emoji; only the other invisible characters are a
-            // sign of filter evasion.
-            had_zero_width |= zero_width && !is_emoji_joiner(c);
-            had_math |= is_math_alphanumeric(c);
-            !zero_width
-        });
+        let visible = input
+            .chars()
+            .filter(|&c| {
+                let zero_width = is_zero_width(c);
+                // Zero-width joiners and variation selectors are part of
+                // ordinary emoji; only the other invisible characters are a
+                // sign of filter evasion.
+                had_zero_width |= zero_width && !is_emoji_joiner(c);
+                had_math |= is_math_alphanumeric(c);
+                if zero_width || (c.is_control() && !c.is_whitespace()) {
+                    return false;
+                }
+                // Later stages fold a run of whitespace into one space
+                // anyway; dropping the rest here keeps padding out of the
+                // byte budget.
+                let space = c.is_whitespace();
+                let repeated = space && after_space;
+                after_space = space;
+                !repeated
+            })
+            .take_while(|c| {
+                let fits = c.len_utf8() <= budget;
+                budget = budget.saturating_sub(c.len_utf8());
+                truncated |= !fits;
+                fits
+            });
         // NFKC runs over the whole stream (not char by char) so that
         // half-width ｶ + ﾞ compose into ガ. Most messages are already in
         // NFKC; the quick check lets them skip the (costly) normalizer.
@@ -219,6 +303,7 @@ impl Normalizer {
             push_nfkc(visible_text, &mut out.nfkc);
             fold_and_space(out.nfkc.chars(), scratch);
         }
+        out.truncated = truncated;
         collapse_spaced_letters(scratch, &mut out.text);
         std::mem::swap(&mut out.text, &mut out.scratch);
         out.text.clear();
@@ -230,6 +315,7 @@ impl Normalizer {
             out.push_entity(&["sig:math_letters"]);
         }
         extract_entities(out, &self.links);
+        sender_entities(out, &self.links);
     }
 
     /// Normalizes `input` into a new value. Convenient; allocates.
@@ -373,10 +459,11 @@ fn extract_entities(out: &mut Normalized, links: &LinkFacts) {
     let source = std::mem::take(&mut out.scratch);
     let mut last = 0;
     // Many messages need no regex at all: every entity has a digit, a dot,
-    // an `@`, a colon (masked URLs), or an `x` or hyphen (masked numbers).
+    // an `@`, a colon (masked URLs), an `x`, `*`, circle (0xE2 lead byte)
+    // or hyphen (masked numbers).
     let may_have_entities = source
         .bytes()
-        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'-' | b':' | b'x'));
+        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'@' | b'-' | b':' | b'x' | b'*' | 0xE2));
     let entity = if source.contains('@') {
         &patterns().entity
     } else {
@@ -390,7 +477,7 @@ fn extract_entities(out: &mut Normalized, links: &LinkFacts) {
         // `find_iter` is much faster than captures; the alternatives are
         // told apart by what they can contain (see the pattern).
         let matched = found.as_str();
-        let replaced = if matched.contains("://") {
+        let replaced = if matched.contains(":/") || matched.contains(":\\") {
             let (url_text, _) = trim_url_tail(matched);
             url_entities(out, url_text, true, links);
             Some(found.start()..found.start() + url_text.len())
@@ -411,6 +498,13 @@ fn extract_entities(out: &mut Normalized, links: &LinkFacts) {
             } else {
                 None
             }
+        } else if matched
+            .chars()
+            .all(|c| matches!(c, 'x' | '◯' | '○' | '●' | '*'))
+        {
+            out.push_entity(&["<num>"]);
+            out.push_entity(&["num:masked"]);
+            Some(found.range())
         } else if matched.contains('x') {
             out.push_entity(&["<phone>"]);
             out.push_entity(&["phone:masked"]);
@@ -446,28 +540,89 @@ fn trim_url_tail(url: &str) -> (&str, &str) {
     (trimmed, &url[trimmed.len()..])
 }
 
-fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkFacts) {
-    let rest = match url.find("://") {
-        Some(pos) => &url[pos + 3..],
-        None => url,
+/// Splits a URL (after any scheme) into its host and path as a browser
+/// does: userinfo before the last `@` of the authority is dropped, a port
+/// and trailing dots too, and `%XX` escapes in the host are decoded.
+/// Returns (host, path, spoofed): `spoofed` when the authority held
+/// userinfo or a backslash, tricks that show one host and open another.
+fn split_url(url: &str, has_scheme: bool) -> (String, &str, bool) {
+    let rest = if has_scheme {
+        let after_colon = url.find(':').map_or(url, |at| &url[at + 1..]);
+        after_colon.trim_start_matches(['/', '\\'])
+    } else {
+        url
     };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host = rest[..host_end].split(':').next().unwrap_or("");
-    let path = &rest[host_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let userinfo = authority.contains('@');
+    let backslash = authority.contains('\\');
+    let host = authority.rsplit('@').next().unwrap_or("");
+    // Browsers end the host at a backslash; other link readers read on.
+    // Either way the link is a spoof, and the host before it is not trusted.
+    let host = host.split('\\').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    let host = percent_decode_host(host);
+    let host = host.trim_end_matches('.').to_owned();
+    (host, path, userinfo || backslash)
+}
+
+/// Decodes `%XX` escapes that stand for ASCII letters, digits, `.` and
+/// `-`; other escapes stay as they are (and make the host unrecognizable).
+fn percent_decode_host(host: &str) -> std::borrow::Cow<'_, str> {
+    if !host.contains('%') {
+        return std::borrow::Cow::Borrowed(host);
+    }
+    let bytes = host.as_bytes();
+    let mut decoded = String::with_capacity(host.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| host.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+        match escaped {
+            Some(b) => {
+                decoded.push(char::from(b.to_ascii_lowercase()));
+                at += 3;
+            }
+            None => {
+                decoded.push(char::from(bytes[at]));
+                at += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(decoded)
+}
+
+fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkFacts) {
+    let (host, path, spoofed) = split_url(url, has_scheme);
+    let host = host.as_str();
     out.push_entity(&["<url>"]);
     if !has_scheme {
         out.push_entity(&["url:bare"]);
     }
-    if url.starts_with("http://") {
+    if url.starts_with("http://") || url.starts_with("http:\\") {
         out.push_entity(&["url:http"]);
     }
     if path.contains('?') {
         out.push_entity(&["url:query"]);
     }
+    if spoofed {
+        out.push_entity(&["url:userinfo"]);
+    }
     if host.contains("xxx") || host.contains(['*', '〇', '○', '●', '×']) || host.is_empty() {
         out.push_entity(&["url:masked"]);
         return;
     }
+    // Every link that is not masked takes part in the sender checks; a
+    // spoofed one under an impossible host so that it is never "own".
+    let start = out.link_text.len();
+    out.link_text
+        .push_str(if spoofed { "spoofed.invalid" } else { host });
+    let host_end = out.link_text.len();
+    out.link_text.push_str(path);
+    out.link_ends.push((start, host_end, out.link_text.len()));
     if host.split('.').count() == 4 && host.split('.').all(|p| p.parse::<u8>().is_ok()) {
         out.push_entity(&["url:ip"]);
         return;
@@ -486,7 +641,14 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkF
     let tld = labels.last().copied().unwrap_or("");
     out.push_entity(&["dom:", registrable]);
     out.push_entity(&["tld:", tld]);
-    let facts = links.host(host);
+    if labels.iter().any(|l| l.starts_with("xn--")) {
+        out.push_entity(&["url:punycode"]);
+    }
+    let mut facts = links.url(host, path);
+    if spoofed {
+        facts.official = false;
+        facts.official_short = false;
+    }
     if facts.shortener {
         out.push_entity(&["url:shortener"]);
     }
@@ -502,6 +664,9 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkF
     if facts.lookalike {
         out.push_entity(&["url:lookalike"]);
     }
+    if facts.open {
+        out.push_entity(&["url:open"]);
+    }
     let subdomains = labels.len().saturating_sub(registrable_len);
     if subdomains > 0 && !(subdomains == 1 && labels[0] == "www") {
         out.push_entity(&["url:subdomain"]);
@@ -512,6 +677,33 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkF
     if registrable.bytes().any(|b| b.is_ascii_digit()) {
         out.push_entity(&["url:digits"]);
     }
+}
+
+/// Facts that need the whole message: whether it names a sender, and if so
+/// whether its links go only to that sender's own domains. (A message
+/// without a link or phone number needs no fact of its own: the knowledge
+/// block is binary, so the absence of `<url>` says it.)
+fn sender_entities(out: &mut Normalized, links: &LinkFacts) {
+    let mut senders = std::mem::take(&mut out.senders);
+    links.senders_named(&out.text, &mut senders);
+    if !senders.is_empty() {
+        out.push_entity(&["brand:named"]);
+        if !out.link_ends.is_empty() {
+            let own = out.link_ends.iter().all(|&(host_start, host_end, end)| {
+                links.is_own_link(
+                    &out.link_text[host_start..host_end],
+                    &out.link_text[host_end..end],
+                    &senders,
+                )
+            });
+            out.push_entity(&[if own {
+                "brand:own_link"
+            } else {
+                "brand:other_link"
+            }]);
+        }
+    }
+    out.senders = senders;
 }
 
 /// Classifies a run of digits (with separators). Returns the byte range to
@@ -534,6 +726,12 @@ fn digit_entities(
         return Some(range);
     }
     if run_trimmed.starts_with('+') && (8..=15).contains(&digits) {
+        out.push_entity(&["<phone>"]);
+        out.push_entity(&["phone:intl"]);
+        return Some(range);
+    }
+    // 010 is the prefix for calling abroad from Japan.
+    if first_digit.starts_with("010") && (11..=17).contains(&digits) && !run_trimmed.contains(',') {
         out.push_entity(&["<phone>"]);
         out.push_entity(&["phone:intl"]);
         return Some(range);
@@ -609,7 +807,7 @@ mod tests {
     fn drops_zero_width_and_control_characters() {
         let (text, entities) = norm("Ama\u{200B}zon\u{0007}です");
         assert_eq!(text, "amazonです");
-        assert_eq!(entities, vec!["sig:zero_width"]);
+        assert_eq!(entities, vec!["sig:zero_width", "brand:named"]);
     }
 
     #[test]
@@ -732,6 +930,12 @@ mod tests {
         let (text, e) = norm("認証コードは123456です。3日以内");
         assert_eq!(text, "認証コードは です。3日以内");
         assert_eq!(e, vec!["<num>", "num:len6"]);
+        for masked in ["G-XXXXXX", "コードは◯◯◯◯◯◯です", "番号****"] {
+            let (_, e) = norm(masked);
+            assert_eq!(e, vec!["<num>", "num:masked"], "{masked}");
+        }
+        let (_, e) = norm("090-xxxx-xxxx");
+        assert_eq!(e, vec!["<phone>", "phone:masked"]);
     }
 
     #[test]
@@ -825,5 +1029,115 @@ mod tests {
         let n = Normalizer::new().normalize(&long);
         assert!(n.text.len() <= MAX_MESSAGE_BYTES);
         assert!(n.text.chars().all(|c| c == 'あ'));
+        assert!(n.truncated(), "a message over the window says so");
+        assert!(!Normalizer::new().normalize("あいう").truncated());
+    }
+
+    const SEED_SCAM: &str = "会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。Amazonカスタマーセンター0359620597";
+
+    /// Padding of invisible characters or whitespace does not count toward
+    /// the scored window, so it cannot push the message out of it.
+    #[test]
+    fn padding_cannot_push_a_message_out_of_the_window() {
+        let normalizer = Normalizer::new();
+        let plain = normalizer.normalize(SEED_SCAM);
+        for padding in [
+            "\u{200B}".repeat(22_000),
+            " ".repeat(70_000),
+            "\n\t ".repeat(30_000),
+            "\u{3000}".repeat(30_000),
+        ] {
+            let padded = normalizer.normalize(&format!("{padding}{SEED_SCAM}"));
+            assert_eq!(padded.text, plain.text, "padding {:?}…", &padding[..3]);
+            assert!(!padded.truncated());
+            let plain_entities: Vec<&str> = plain.entities().collect();
+            assert!(
+                plain_entities
+                    .iter()
+                    .all(|e| padded.entities().any(|p| p == *e)),
+                "same facts as the plain message"
+            );
+        }
+    }
+
+    /// Text written backwards inside a right-to-left override is shown, and
+    /// so read, forwards.
+    #[test]
+    fn right_to_left_override_is_read_as_shown() {
+        let normalizer = Normalizer::new();
+        let reversed: String = SEED_SCAM.chars().rev().collect();
+        for wrapped in [
+            format!("\u{202E}{reversed}\u{202C}"),
+            format!("\u{202E}{reversed}"),
+        ] {
+            let n = normalizer.normalize(&wrapped);
+            assert_eq!(n.text, normalizer.normalize(SEED_SCAM).text);
+            assert!(n.entities().any(|e| e == "sig:zero_width"));
+        }
+        let mixed = normalizer.normalize("ご確認\u{202E}いさだく\u{202C}ください");
+        assert_eq!(mixed.text, "ご確認くださいください");
+    }
+
+    /// What a browser opens is what counts: the host after userinfo, with
+    /// escapes decoded and trailing dots dropped.
+    #[test]
+    fn the_host_is_parsed_as_a_browser_does() {
+        for (url, official) in [
+            ("https://www.amazon.co.jp@amazon-verify-jp.top/login", false),
+            ("https://www.amazon.co.jp\\@amazon-verify-jp.top/", false),
+            ("https://user:pw@www.amazon.co.jp/x", false),
+            ("https://www.amazon.co.jp./gp", true),
+            ("https://www.%61mazon.co.jp/gp", true),
+            ("https://www.amazon.co.jp:443/gp", true),
+        ] {
+            let (_, entities) = norm(&format!("ご確認ください {url}"));
+            let has = |e: &str| entities.iter().any(|x| x == e);
+            assert_eq!(has("url:official"), official, "{url}: {entities:?}");
+            if url.contains('@') {
+                assert!(has("url:userinfo"), "{url}: {entities:?}");
+            }
+        }
+        let (_, entities) = norm("https://www.amazon.co.jp@amazon-verify-jp.top/login");
+        assert!(entities.contains(&"dom:amazon-verify-jp.top".to_owned()));
+        assert!(entities.contains(&"url:lookalike".to_owned()));
+        let (_, entities) = norm("https://xn--amazn-mye.com/");
+        assert!(entities.contains(&"url:punycode".to_owned()));
+    }
+
+    #[test]
+    fn sender_and_link_agreement_is_a_fact() {
+        let facts = |text: &str| norm(text).1;
+        let own = facts("三井住友カードです。ご利用確認はこちら https://www.smbc-card.com/x");
+        assert!(own.contains(&"brand:named".to_owned()));
+        assert!(own.contains(&"brand:own_link".to_owned()), "{own:?}");
+        let other = facts("三井住友カードです。ご利用確認はこちら https://smbc-card-check.top/x");
+        assert!(other.contains(&"brand:other_link".to_owned()), "{other:?}");
+        let public =
+            facts("日本学生支援機構です。書類を提出してください https://www.jasso.go.jp/x");
+        assert!(public.contains(&"brand:own_link".to_owned()), "{public:?}");
+        let open = facts("アマゾンです。確認はこちら https://amazon-check.web.app/");
+        assert!(open.contains(&"brand:other_link".to_owned()), "{open:?}");
+        assert!(open.contains(&"url:open".to_owned()), "{open:?}");
+        let spoof = facts("アマゾンです https://www.amazon.co.jp@amazon-verify.top/");
+        assert!(spoof.contains(&"brand:other_link".to_owned()), "{spoof:?}");
+        let none = facts("明日は雨だって");
+        assert!(!none.iter().any(|e| e.starts_with("brand:")), "{none:?}");
+    }
+
+    proptest::proptest! {
+        /// Nothing written before an `@` in a link's authority changes what
+        /// the link facts say about the host after it.
+        #[test]
+        fn userinfo_never_changes_the_host_facts(userinfo in "[a-z0-9.:%\\\\-]{0,40}") {
+            let host = "amazon-verify-jp.top/login";
+            let link_facts = |text: &str| -> Vec<String> {
+                norm(text).1.into_iter()
+                    .filter(|e| (e.starts_with("url:") && e != "url:userinfo") || e.starts_with("dom:"))
+                    .collect()
+            };
+            let plain = link_facts(&format!("確認 https://x@{host}"));
+            let spoofed = link_facts(&format!("確認 https://{userinfo}@{host}"));
+            proptest::prop_assert_eq!(plain, spoofed);
+        }
     }
 }

@@ -10,38 +10,94 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jscam::Model;
-use jscam::data::{Encoding, LabeledCsvOptions, read_labeled_csv, read_labeled_csvs};
+use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv, read_labeled_csvs};
 use jscam::eval::report;
-use jscam::eval::{Evaluation, cross_validate, score_with_model};
+use jscam::eval::{DataFile, Evaluation, ModelIdentity, RunInfo, cross_validate, score_with_model};
 use jscam::model::Threshold;
 use jscam::output::OutputPlan;
-use jscam::terminal::escape_path;
+use jscam::terminal::{escape_controls, escape_path};
 use jscam::train::{ThresholdRule, TrainOptions};
 
 /// Measure how well a model separates the two labels.
+///
+/// Exit codes: 0 success, 2 bad usage, 3 bad input data, 4 unusable model,
+/// 5 other errors, 6 a --fail-under floor was not met.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version = common::version_text())]
 struct Args {
     #[command(subcommand)]
     mode: Mode,
-    /// Column holding the message text.
-    #[arg(long, global = true, default_value = "text")]
-    text_column: String,
-    /// Column holding the label.
-    #[arg(long, global = true, default_value = "label")]
-    label_column: String,
+    #[command(flatten)]
+    read: common::ReadArgs,
     /// Column holding a category for per-category rates (default: `category` if present).
     #[arg(long, global = true)]
     category_column: Option<String>,
-    /// Input encoding: utf-8 or cp932.
-    #[arg(long, global = true, default_value = "utf-8")]
-    encoding: Encoding,
     /// Also write a Markdown report with ROC, precision-recall and score plots here.
     #[arg(long, global = true)]
     report: Option<PathBuf>,
     /// Print the metrics as JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Write every evaluated row's score to this CSV: row, file, line, id,
+    /// label, score and fold (empty outside cross-validation).
+    #[arg(long, global = true, value_name = "CSV")]
+    scores_out: Option<PathBuf>,
+    /// Exit with code 6 when METRIC is below VALUE (repeatable), e.g.
+    /// `roc_auc=0.95`. Metrics: accuracy, precision, recall, f1, mcc,
+    /// roc_auc, average_precision, recall_at_fpr_1pct, recall_at_fpr_0_1pct.
+    #[arg(long, global = true, value_name = "METRIC=VALUE", value_parser = gate)]
+    fail_under: Vec<(String, f64)>,
+    /// Print nothing but errors (files asked for are still written).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+/// The metrics `--fail-under` accepts, each higher-is-better.
+const GATE_METRICS: [&str; 9] = [
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "mcc",
+    "roc_auc",
+    "average_precision",
+    "recall_at_fpr_1pct",
+    "recall_at_fpr_0_1pct",
+];
+
+/// Parses `--fail-under METRIC=VALUE`.
+fn gate(s: &str) -> Result<(String, f64), String> {
+    let (metric, value) = s
+        .split_once('=')
+        .ok_or("expected METRIC=VALUE, for example roc_auc=0.95")?;
+    let metric = metric.trim().to_ascii_lowercase().replace('-', "_");
+    if !GATE_METRICS.contains(&metric.as_str()) {
+        return Err(format!(
+            "unknown metric {metric:?}; one of {}",
+            GATE_METRICS.join(", ")
+        ));
+    }
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|e| format!("{value:?}: {e}"))?;
+    Ok((metric, value))
+}
+
+/// The value of a `--fail-under` metric.
+fn gate_value(s: &jscam::metrics::Summary, metric: &str) -> f64 {
+    match metric {
+        "accuracy" => s.accuracy,
+        "precision" => s.precision,
+        "recall" => s.recall,
+        "f1" => s.f1,
+        "mcc" => s.mcc,
+        "roc_auc" => s.roc_auc,
+        "average_precision" => s.pr_auc,
+        "recall_at_fpr_1pct" => s.recall_at_fpr_1pct,
+        "recall_at_fpr_0_1pct" => s.recall_at_fpr_01pct,
+        _ => f64::NAN,
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,9 +117,6 @@ enum Mode {
         /// Write the fold of every row (`row,fold`, 0-based rows) to this CSV, for other tools.
         #[arg(long)]
         folds_out: Option<PathBuf>,
-        /// Write every row's out-of-fold score (`row,score`) to this CSV.
-        #[arg(long)]
-        scores_out: Option<PathBuf>,
         #[command(flatten)]
         model: common::ModelArgs,
     },
@@ -99,14 +152,12 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
         Mode::Cv {
             data,
             folds_out,
-            scores_out,
             model,
             ..
         } => {
             let named = data.iter().map(|p| (p.as_path(), "the data"));
             common::inputs(&mut plan, named.chain(model.inputs()))?;
             outputs.extend(folds_out.as_deref().map(|p| (p, "--folds-out")));
-            outputs.extend(scores_out.as_deref().map(|p| (p, "--scores-out")));
         }
         Mode::TrainTest { train, test, model } => {
             let named = [
@@ -121,6 +172,7 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
             common::inputs(&mut plan, named.chain(model))?;
         }
     }
+    outputs.extend(args.scores_out.as_deref().map(|p| (p, "--scores-out")));
     let report = args.report.as_deref().map(report::report_files);
     for file in report.iter().flatten() {
         outputs.push((file.as_path(), "--report"));
@@ -134,20 +186,22 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
 fn run(args: Args) -> anyhow::Result<()> {
     plan(&args)?;
     let read = LabeledCsvOptions {
-        text_column: args.text_column.clone(),
-        label_column: args.label_column.clone(),
         category_column: args.category_column.clone(),
-        encoding: args.encoding,
+        ..args.read.to_options()
+    };
+    let mut run_info = RunInfo {
+        command_line: common::command_line(),
+        jscam_version: env!("CARGO_PKG_VERSION").to_owned(),
+        commit: jscam::COMMIT.to_owned(),
         ..Default::default()
     };
-    let evaluation = match &args.mode {
+    let (evaluation, data) = match &args.mode {
         Mode::Cv {
             data,
             k,
             group_column,
-            folds_out,
-            scores_out,
             model,
+            ..
         } => {
             let read = LabeledCsvOptions {
                 group_column: group_column.clone(),
@@ -156,49 +210,169 @@ fn run(args: Args) -> anyhow::Result<()> {
             let cv = CvRun {
                 data,
                 k: *k,
-                folds_out,
-                scores_out,
                 model,
+                quiet: args.quiet,
             };
+            record_files(&mut run_info, data, "evaluated")?;
+            record_files(&mut run_info, &model.also_train, "also-train")?;
             cross_validation(&cv, &read)?
         }
-        Mode::TrainTest { train, test, model } => train_test(train, test, model, &read)?,
+        Mode::TrainTest { train, test, model } => {
+            record_files(&mut run_info, std::slice::from_ref(train), "training")?;
+            record_files(&mut run_info, &model.also_train, "also-train")?;
+            record_files(&mut run_info, std::slice::from_ref(test), "evaluated")?;
+            train_test(train, test, model, &read, args.quiet)?
+        }
         Mode::Model {
             test,
             model,
             threshold,
-        } => test_model(test, model.as_deref(), *threshold, &read)?,
+        } => {
+            record_files(&mut run_info, test, "evaluated")?;
+            test_model(
+                test,
+                model.as_deref(),
+                *threshold,
+                &read,
+                &mut run_info,
+                args.quiet,
+            )?
+        }
     };
-    let text = if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
-    } else {
-        evaluation.to_text()
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    // A closed stdout (`| head`) is not an error, and the report is still written.
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(jscam::Error::write("<stdout>", e).into());
+    let mut evaluation = evaluation;
+    evaluation.run = run_info;
+    if !args.quiet {
+        for warning in &evaluation.run.warnings {
+            common::note(format_args!(
+                "evaluate: warning: {}",
+                escape_controls(warning)
+            ));
+        }
+        let text = if args.json {
+            format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
+        } else {
+            evaluation.to_text()
+        };
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        // A closed stdout (`| head`) is not an error, and the report is still written.
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(jscam::Error::write("<stdout>", e).into());
+        }
     }
+    write_outputs(&args, &evaluation, &data)?;
+    check_gates(&args.fail_under, &evaluation.summary)
+}
+
+/// Writes every file the run asked for (`--folds-out`, `--scores-out`,
+/// the `--report` files) together through the one output writer: each to
+/// a temporary file first, renamed over its target only when all are
+/// written, so a failed write leaves every previous file as it was.
+fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    if let Mode::Cv {
+        folds_out: Some(path),
+        ..
+    } = &args.mode
+    {
+        let folds = evaluation.row_folds.iter().map(ToString::to_string);
+        files.push((path.clone(), column_csv("fold", folds)));
+    }
+    if let Some(path) = &args.scores_out {
+        files.push((path.clone(), scores_csv(evaluation, data)?));
+    }
+    let mut report_path = None;
     if let Some(dir) = &args.report {
-        let path = report::write_report(&evaluation, dir).context("writing the report")?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| jscam::Error::write(dir, e))
+            .context("writing the report")?;
+        let report = report::render_report(evaluation, dir).context("writing the report")?;
+        report_path = report.first().map(|(path, _)| path.clone());
+        files.extend(report);
+    }
+    jscam::output::write_files(&files)?;
+    if let Some(path) = report_path
+        && !args.quiet
+    {
         common::note(format_args!("evaluate: wrote {}", escape_path(&path)));
     }
     Ok(())
+}
+
+/// Fails with [`common::GateFailed`] when a `--fail-under` metric is
+/// below its floor (an undefined metric fails too).
+fn check_gates(gates: &[(String, f64)], summary: &jscam::metrics::Summary) -> anyhow::Result<()> {
+    let failed: Vec<String> = gates
+        .iter()
+        .filter_map(|(metric, floor)| {
+            let value = gate_value(summary, metric);
+            (value.is_nan() || value < *floor).then(|| {
+                format!(
+                    "{metric} {} is below {floor}",
+                    jscam::metrics::format_metric(value)
+                )
+            })
+        })
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(common::GateFailed(format!("--fail-under: {}", failed.join("; "))).into())
+}
+
+/// Adds each file's SHA-256 to the run record.
+fn record_files(run: &mut RunInfo, paths: &[PathBuf], role: &str) -> anyhow::Result<()> {
+    for path in paths {
+        run.data_files.push(DataFile {
+            path: path.display().to_string(),
+            role: role.to_owned(),
+            sha256: jscam::data::read::file_sha256(path)?,
+        });
+    }
+    Ok(())
+}
+
+/// `row,file,line,id,label,score,fold` for every evaluated row.
+fn scores_csv(evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| anyhow::anyhow!("{e}");
+    writer
+        .write_record(["row", "file", "line", "id", "label", "score", "fold"])
+        .map_err(io)?;
+    for (i, score) in evaluation.scores.iter().enumerate() {
+        let fold = evaluation
+            .row_folds
+            .get(i)
+            .map_or(String::new(), ToString::to_string);
+        writer
+            .write_record([
+                i.to_string().as_str(),
+                &data.file_of(i).display().to_string(),
+                &data.lines.get(i).copied().unwrap_or(0).to_string(),
+                data.id_of(i).unwrap_or(""),
+                &data.labels[i],
+                &format!("{score:.9}"),
+                &fold,
+            ])
+            .map_err(io)?;
+    }
+    writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The `cv` subcommand's arguments.
 struct CvRun<'a> {
     data: &'a [PathBuf],
     k: usize,
-    folds_out: &'a Option<PathBuf>,
-    scores_out: &'a Option<PathBuf>,
     model: &'a common::ModelArgs,
+    quiet: bool,
 }
 
-fn cross_validation(cv: &CvRun<'_>, read: &LabeledCsvOptions) -> anyhow::Result<Evaluation> {
+fn cross_validation(
+    cv: &CvRun<'_>,
+    read: &LabeledCsvOptions,
+) -> anyhow::Result<(Evaluation, LabeledData)> {
     let options = cv.model.to_options()?;
     let k = cv.k;
     if k < 2 {
@@ -211,23 +385,14 @@ fn cross_validation(cv: &CvRun<'_>, read: &LabeledCsvOptions) -> anyhow::Result<
         .model
         .read_also_train(read)
         .context("reading the --also-train data")?;
-    for part in std::iter::once(&data).chain(also.as_ref()) {
-        common::note_skipped("evaluate", part);
+    if !cv.quiet {
+        for part in std::iter::once(&data).chain(also.as_ref()) {
+            common::note_skipped("evaluate", part);
+        }
     }
     let grouped = read.group_column.is_some();
     let result =
         cross_validate(&data, also.as_ref(), &options, k, grouped).context("cross-validating")?;
-    // Both files are written together: a failed write leaves both as they were.
-    let mut files = Vec::new();
-    if let Some(path) = cv.folds_out {
-        let folds = result.folds.iter().map(ToString::to_string);
-        files.push((path.clone(), column_csv("fold", folds)));
-    }
-    if let Some(path) = cv.scores_out {
-        let scores = result.scores.iter().map(|s| format!("{s:.9}"));
-        files.push((path.clone(), column_csv("score", scores)));
-    }
-    jscam::output::write_files(&files)?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
         read.group_column
@@ -243,19 +408,21 @@ fn cross_validation(cv: &CvRun<'_>, read: &LabeledCsvOptions) -> anyhow::Result<
         match options.threshold {
             ThresholdRule::Fixed(t) => format!("threshold fixed at {t}"),
             rule => format!(
-                "threshold by {rule} on {}-fold inner cross-validation of each fold's training side",
+                "threshold chosen as {} on a {}-fold inner cross-validation of each fold's training side",
+                rule.in_words(),
                 options.threshold_folds
             ),
         }
     );
-    Ok(Evaluation::with_fold_thresholds(
+    let evaluation = Evaluation::with_fold_thresholds(
         &data,
         &options.positive_label,
         result.scores,
         &result.folds,
         result.thresholds,
         protocol,
-    ))
+    );
+    Ok((evaluation, data))
 }
 
 fn train_test(
@@ -263,7 +430,8 @@ fn train_test(
     test: &Path,
     model: &common::ModelArgs,
     read: &LabeledCsvOptions,
-) -> anyhow::Result<Evaluation> {
+    quiet: bool,
+) -> anyhow::Result<(Evaluation, LabeledData)> {
     let options = TrainOptions {
         holdout_fraction: 0.0,
         ..model.to_options()?
@@ -273,8 +441,10 @@ fn train_test(
     let also = model
         .read_also_train(read)
         .context("reading the --also-train data")?;
-    for part in [&train_data, &test_data].into_iter().chain(also.as_ref()) {
-        common::note_skipped("evaluate", part);
+    if !quiet {
+        for part in [&train_data, &test_data].into_iter().chain(also.as_ref()) {
+            common::note_skipped("evaluate", part);
+        }
     }
     let fitted = options
         .train_with(&train_data, also.as_ref())
@@ -287,13 +457,14 @@ fn train_test(
         train_data.path.display(),
         test_data.path.display()
     );
-    Ok(Evaluation::new(
+    let evaluation = Evaluation::new(
         &test_data,
         &options.positive_label,
         scores,
         fitted.threshold().value(),
         protocol,
-    ))
+    );
+    Ok((evaluation, test_data))
 }
 
 fn test_model(
@@ -301,10 +472,27 @@ fn test_model(
     model: Option<&Path>,
     threshold: Option<Threshold>,
     read: &LabeledCsvOptions,
-) -> anyhow::Result<Evaluation> {
+    run: &mut RunInfo,
+    quiet: bool,
+) -> anyhow::Result<(Evaluation, LabeledData)> {
+    let model_path = model;
     let model = common::load_model(model)?;
+    let t = &model.header().training;
+    run.model = Some(ModelIdentity {
+        source: model_path.map_or("embedded".to_owned(), |p| p.display().to_string()),
+        sha256: match model_path {
+            Some(p) => jscam::data::read::file_sha256(p)?,
+            None => common::sha256_hex(Model::embedded_default_bytes()),
+        },
+        trained: t.date.clone(),
+        training_rows: t.rows,
+        training_data_sha256: t.data_sha256.clone(),
+    });
     let test_data = read_labeled_csvs(test, read).context("reading the test data")?;
-    common::note_skipped("evaluate", &test_data);
+    if !quiet {
+        common::note_skipped("evaluate", &test_data);
+    }
+    run.warnings.extend(trained_on_warnings(&model, &test_data));
     test_data.check_labels_within(model.positive_label(), model.negative_label())?;
     let scores = score_with_model(&model, &test_data)?;
     let protocol = format!(
@@ -312,13 +500,42 @@ fn test_model(
         model_name(&model),
         test_data.files_display()
     );
-    Ok(Evaluation::new(
+    let evaluation = Evaluation::new(
         &test_data,
         model.positive_label(),
         scores,
         threshold.unwrap_or(model.threshold()).value(),
         protocol,
-    ))
+    );
+    Ok((evaluation, test_data))
+}
+
+/// A warning for each test file that holds exactly the (text, label) rows
+/// of one of the model's training files (whose hashes the model stores):
+/// its metrics then measure memory, not generalization.
+fn trained_on_warnings(model: &Model, data: &LabeledData) -> Vec<String> {
+    let training = &model.header().training;
+    let mut warnings = Vec::new();
+    for (file, rows) in data.file_row_ranges() {
+        let texts: Vec<String> = rows.iter().map(|&i| data.texts[i].clone()).collect();
+        let labels: Vec<String> = rows.iter().map(|&i| data.labels[i].clone()).collect();
+        let hash = jscam::train::data_hash(&texts, &labels);
+        let seen = training
+            .files
+            .iter()
+            .find(|f| f.sha256 == hash)
+            .map(|f| f.path.clone())
+            .or_else(|| {
+                (training.data_sha256 == hash).then(|| "its whole training data".to_owned())
+            });
+        if let Some(trained) = seen {
+            warnings.push(format!(
+                "{} holds the same rows as the model's training file {trained}; metrics on training data overstate accuracy",
+                file.display()
+            ));
+        }
+    }
+    warnings
 }
 
 fn model_name(model: &Model) -> String {

@@ -13,7 +13,7 @@ use jscam::terminal::escape_controls;
 /// Show what a model is: labels, threshold, vocabulary, training data and
 /// held-out metrics, and its strongest features each way.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version = common::version_text())]
 struct Args {
     /// Model file (default: the embedded model).
     model: Option<PathBuf>,

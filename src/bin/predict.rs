@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,7 +18,7 @@ use jscam::terminal::escape_controls;
 /// Classify messages in batch: every input row gives one output row, in
 /// order, with `label` and `probability` (P(positive label)) added.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version = common::version_text())]
 struct Args {
     /// Input file; `-` or nothing reads stdin.
     input: Option<PathBuf>,
@@ -57,9 +57,50 @@ struct Args {
     /// Worker threads (default, or 0: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// No summary on stderr.
+    /// Start CSV output with a UTF-8 byte-order mark, so that Excel
+    /// (Japanese Windows included) opens it as UTF-8 instead of mojibake.
+    #[arg(long)]
+    bom: bool,
+    /// Print nothing but errors (no progress, no summary).
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Counts the lines written through it and shows them on a progress line
+/// (stderr, only when it is a terminal).
+struct Progress<W: Write> {
+    inner: W,
+    lines: u64,
+    bar: indicatif::ProgressBar,
+}
+
+impl<W: Write> Write for Progress<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let lines = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        if lines > 0 {
+            self.lines += lines;
+            self.bar.set_position(self.lines);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// "24,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `--input-format`: a format, or `None` for `auto`.
@@ -103,35 +144,89 @@ fn run(args: Args) -> anyhow::Result<()> {
         output_name: args.output.clone(),
         ..BatchOptions::default()
     };
+    if args.bom && options.output_format != OutputFormat::Csv {
+        return Err(jscam::Error::Config(
+            "--bom is for CSV output (Excel); JSON Lines never starts with a byte-order mark"
+                .into(),
+        )
+        .into());
+    }
+    let started = std::time::Instant::now();
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} predict: {human_pos} lines written [{elapsed}, {per_sec}]",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    };
     let summary = match &args.output {
         Some(path) => {
+            // Through the one output writer: a temporary file beside
+            // `path`, renamed over it once every row is written.
             let mut file = AtomicFile::create(path)?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
-            let summary = predict::run(&model, &options, &mut out).context("classifying")?;
-            out.flush()
-                .map_err(|e| jscam::Error::write(path, e))
-                .context("writing the output")?;
-            drop(out);
+            let summary = write_rows(&model, &options, &mut file, args.bom, &bar, path)?;
             file.commit().context("writing the output")?;
             summary
         }
         None => {
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let summary = predict::run(&model, &options, &mut out).context("classifying")?;
-            out.flush()
-                .map_err(|e| jscam::Error::write("<stdout>", e))
-                .context("writing the output")?;
-            summary
+            write_rows(
+                &model,
+                &options,
+                stdout.lock(),
+                args.bom,
+                &bar,
+                Path::new("<stdout>"),
+            )?
         }
     };
     if !args.quiet {
+        let seconds = started.elapsed().as_secs_f64();
         common::note(format_args!(
-            "predict: {}",
-            summary_text(&summary, model.positive_label(), options.unsure.is_some())
+            "predict: {} in {seconds:.1} s ({} msg/s)",
+            summary_text(&summary, model.positive_label(), options.unsure.is_some()),
+            thousands((summary.read as f64 / seconds.max(1e-9)).round() as u64)
         ));
     }
     Ok(())
+}
+
+/// Classifies every row into `inner` (named `name` in errors), after a
+/// byte-order mark when `bom`, counting lines on `bar`.
+fn write_rows<W: Write>(
+    model: &jscam::Model,
+    options: &BatchOptions,
+    inner: W,
+    bom: bool,
+    bar: &indicatif::ProgressBar,
+    name: &Path,
+) -> anyhow::Result<BatchSummary> {
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 16,
+        Progress {
+            inner,
+            lines: 0,
+            bar: bar.clone(),
+        },
+    );
+    if bom {
+        out.write_all("\u{feff}".as_bytes())
+            .map_err(|e| jscam::Error::write(name, e))
+            .context("writing the output")?;
+    }
+    let summary = predict::run(model, options, &mut out).context("classifying");
+    bar.finish_and_clear();
+    let summary = summary?;
+    out.flush()
+        .map_err(|e| jscam::Error::write(name, e))
+        .context("writing the output")?;
+    Ok(summary)
 }
 
 /// "read 3 rows, scored 3, errors 0, labeled 1 scam, unsure 1".

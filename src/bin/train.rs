@@ -7,31 +7,24 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use jscam::data::{Encoding, LabeledCsvOptions, LabeledData, read_labeled_csvs};
+use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csvs};
 use jscam::metrics::{Summary, format_metric};
 use jscam::output::OutputPlan;
 use jscam::terminal::{escape_controls, escape_path};
 use jscam::train::TrainOptions;
 
-/// Train a scam classifier from labeled CSV files and write a model file.
+/// Train a scam classifier from labeled CSV or TSV files and write a model file.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version = common::version_text())]
 struct Args {
-    /// Labeled CSV files with a header (UTF-8 by default); columns are matched by name.
+    /// Labeled CSV (or .tsv) files with a header (UTF-8 by default); columns are matched by name.
     #[arg(required = true)]
     input: Vec<PathBuf>,
     /// Where to write the model (written atomically).
     #[arg(short = 'o', long)]
     model_out: PathBuf,
-    /// Column holding the message text.
-    #[arg(long, default_value = "text")]
-    text_column: String,
-    /// Column holding the label.
-    #[arg(long, default_value = "label")]
-    label_column: String,
-    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
-    #[arg(long, default_value = "utf-8")]
-    encoding: Encoding,
+    #[command(flatten)]
+    read: common::ReadArgs,
     /// Keep rows sharing this column's value on one side of the held-out
     /// split and in one of the folds that choose the threshold (e.g. `source`).
     #[arg(long)]
@@ -41,9 +34,65 @@ struct Args {
     holdout: f64,
     #[command(flatten)]
     model: common::ModelArgs,
-    /// No progress display.
+    /// Print nothing but errors (no progress, counts, report or warnings).
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Fewest rows per label below which `train` warns that the threshold and
+/// held-out metrics rest on too little data.
+const FEW_ROWS_PER_LABEL: usize = 20;
+/// Smallest share of the rarer label below which `train` warns of imbalance.
+const IMBALANCED_SHARE: f64 = 0.05;
+
+/// Checks before training that `-o` can be written: its directory exists
+/// and accepts a new file (the model is written through a temporary file
+/// there), so that a long training run does not end in a write error.
+fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let problem = if !dir.is_dir() {
+        Some(format!("directory {} does not exist", escape_path(dir)))
+    } else {
+        // The writer's own temporary file, dropped unused (and so removed).
+        jscam::output::AtomicFile::create(out)
+            .err()
+            .map(|e| format!("cannot create a file in {}: {e}", escape_path(dir)))
+    };
+    match problem {
+        Some(problem) => {
+            Err(jscam::Error::Config(format!("-o {}: {problem}", escape_path(out))).into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Warnings about data too small or too lopsided to trust the threshold
+/// and the held-out report.
+fn data_warnings(data: &LabeledData) -> Vec<String> {
+    let counts = data.label_counts();
+    let total: usize = counts.values().sum();
+    let mut warnings = Vec::new();
+    for (label, &n) in &counts {
+        if n < FEW_ROWS_PER_LABEL {
+            warnings.push(format!(
+                "only {n} {label:?} rows: the threshold and held-out metrics rest on too few examples (at least {FEW_ROWS_PER_LABEL} per label advised)"
+            ));
+        }
+    }
+    if let Some((label, &n)) = counts.iter().min_by_key(|&(_, n)| *n)
+        && counts.len() == 2
+        && total > 0
+        && (n as f64) / (total as f64) < IMBALANCED_SHARE
+    {
+        warnings.push(format!(
+            "{label:?} is {:.1}% of the rows ({n} of {total}): very imbalanced data; check precision at the chosen threshold",
+            100.0 * n as f64 / total as f64
+        ));
+    }
+    warnings
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -59,12 +108,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     .chain(args.model.inputs());
     common::inputs(&mut plan, named)?;
     plan.output(&args.model_out, "-o")?;
+    check_writable(&args.model_out)?;
     let read_options = LabeledCsvOptions {
-        text_column: args.text_column,
-        label_column: args.label_column,
         group_column: args.group_column,
-        encoding: args.encoding,
-        ..Default::default()
+        ..args.read.to_options()
+    };
+    let quiet = args.quiet;
+    let say = |line: std::fmt::Arguments<'_>| {
+        if !quiet {
+            common::note(line);
+        }
     };
     let spinner = common::spinner(args.quiet, "reading");
     let data =
@@ -73,8 +126,17 @@ fn run(args: Args) -> anyhow::Result<()> {
         .model
         .read_also_train(&read_options)
         .context("reading the --also-train data")?;
-    for part in std::iter::once(&data).chain(also.as_ref()) {
-        spinner.suspend(|| print_counts(part));
+    if !quiet {
+        for part in std::iter::once(&data).chain(also.as_ref()) {
+            spinner.suspend(|| print_counts(part));
+        }
+        let mut all = data.clone();
+        if let Some(also) = &also {
+            all.append(also.clone());
+        }
+        for warning in data_warnings(&all) {
+            spinner.suspend(|| say(format_args!("train: warning: {warning}")));
+        }
     }
     spinner.set_message("training");
     let outcome = options
@@ -82,21 +144,28 @@ fn run(args: Args) -> anyhow::Result<()> {
         .context("training")?;
     spinner.finish_and_clear();
     let model = &outcome.model;
-    if let Some(summary) = &outcome.held_out {
-        print_held_out(summary, args.holdout, options.seed);
-    }
-    if let Some(reason) = &outcome.held_out_skipped {
-        common::note(format_args!("train: no held-out report: {reason}"));
-    }
     let info = &model.header().training;
+    if !quiet {
+        if let Some(summary) = &outcome.held_out {
+            print_held_out(summary, args.holdout, options.seed);
+        }
+        if let Some(reason) = &info.held_out_skipped {
+            say(format_args!(
+                "train: held-out split skipped: {}",
+                escape_controls(reason)
+            ));
+        }
+    }
     if !info.converged {
-        common::note(format_args!(
+        say(format_args!(
             "train: warning: the optimizer stopped at --max-iter {} before converging; raise --max-iter or --alpha",
             info.iterations
         ));
     }
-    model.save(&args.model_out).context("writing the model")?;
-    common::note(format_args!(
+    model
+        .save(&args.model_out)
+        .with_context(|| format!("writing the model to {}", escape_path(&args.model_out)))?;
+    say(format_args!(
         "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
         escape_path(&args.model_out),
         model.vocabulary().len(),

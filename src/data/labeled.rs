@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::data::read::{CsvRows, Encoding, Row, display_path};
+use crate::data::read::{CsvRows, Encoding, Row, delimiter_for_path, display_path};
 use crate::error::{Error, Location, Result};
 
 /// Options for reading a labeled CSV.
@@ -18,13 +18,22 @@ pub struct LabeledCsvOptions {
     pub group_column: Option<String>,
     /// Optional column holding a category (for per-category metrics).
     pub category_column: Option<String>,
+    /// Optional column holding each row's id, shown in reports and score
+    /// files (default: `id` when the header has it).
+    pub id_column: Option<String>,
     /// Encoding of the file.
     pub encoding: Encoding,
-    /// Rows with one of these labels are skipped and counted
-    /// ([`LabeledData::skipped`]); by default `unsure`, the label
-    /// `predict --unsure` writes, so that its reviewed output can be read
-    /// back. The one place where labels are left out of the data.
+    /// Rows with one of these labels (compared after `label_map`) are
+    /// skipped and counted ([`LabeledData::skipped`]); by default
+    /// `unsure`, the label `predict --unsure` writes, so that its reviewed
+    /// output can be read back; `--ignore-label` adds to the list. The one
+    /// place where labels are left out of the data.
     pub skip_labels: Vec<String>,
+    /// Field delimiter; `None` picks it from the file name (`.tsv`: tab,
+    /// anything else: comma), the rule `predict` follows.
+    pub delimiter: Option<u8>,
+    /// Labels renamed as they are read (`1` → `scam`); other labels stay.
+    pub label_map: Vec<(String, String)>,
 }
 
 impl Default for LabeledCsvOptions {
@@ -34,8 +43,11 @@ impl Default for LabeledCsvOptions {
             label_column: "label".into(),
             group_column: None,
             category_column: None,
+            id_column: None,
             encoding: Encoding::Utf8,
             skip_labels: vec![crate::model::UNSURE_LABEL.to_owned()],
+            delimiter: None,
+            label_map: Vec::new(),
         }
     }
 }
@@ -53,6 +65,8 @@ pub struct LabeledData {
     pub groups: Option<Vec<String>>,
     /// Category of each row, when a category column was named (or present).
     pub categories: Option<Vec<String>>,
+    /// Id of each row, when an id column was named (or present).
+    pub ids: Option<Vec<String>>,
     /// Line where each row starts (in its own file).
     pub lines: Vec<u64>,
     /// Every file read, in order (empty for data built in memory).
@@ -102,7 +116,7 @@ impl LabeledData {
             (_, b) if n == 0 => b,
             _ => None,
         };
-        self.categories = match (self.categories.take(), other.categories) {
+        let merge = |a: Option<Vec<String>>, b: Option<Vec<String>>| match (a, b) {
             (None, None) => None,
             (a, b) => {
                 let mut a = a.unwrap_or_else(|| vec![String::new(); n]);
@@ -110,6 +124,8 @@ impl LabeledData {
                 Some(a)
             }
         };
+        self.categories = merge(self.categories.take(), other.categories);
+        self.ids = merge(self.ids.take(), other.ids);
         self.texts.extend(other.texts);
         self.labels.extend(other.labels);
         self.lines.extend(other.lines);
@@ -144,6 +160,27 @@ impl LabeledData {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" + ")
+    }
+
+    /// Row `i`'s id, when the data has an id column.
+    pub fn id_of(&self, i: usize) -> Option<&str> {
+        self.ids
+            .as_ref()
+            .and_then(|ids| ids.get(i))
+            .map(String::as_str)
+    }
+
+    /// Rows per file, in file order (one entry for data built in memory).
+    pub fn file_row_ranges(&self) -> Vec<(PathBuf, Vec<usize>)> {
+        let n_files = self.files.len().max(1);
+        (0..n_files)
+            .map(|f| {
+                let rows = (0..self.texts.len())
+                    .filter(|&i| self.file_of_row.get(i).copied().unwrap_or(0) == f)
+                    .collect();
+                (self.files.get(f).unwrap_or(&self.path).clone(), rows)
+            })
+            .collect()
     }
 
     /// Each row's target: true where its label is `positive`.
@@ -253,7 +290,42 @@ pub fn read_labeled_csvs(paths: &[PathBuf], options: &LabeledCsvOptions) -> Resu
     Ok(data)
 }
 
-/// Reads a whole labeled CSV, stopping at the first malformed row.
+/// Parses `--label-map SRC=DST,SRC=DST` (e.g. `1=scam,0=legit` or
+/// `迷惑=scam,正常=legit`).
+///
+/// # Errors
+/// [`Error::Config`] for a pair without `=`, an empty side, or a source
+/// label given twice.
+pub fn parse_label_map(s: &str) -> Result<Vec<(String, String)>> {
+    let mut map: Vec<(String, String)> = Vec::new();
+    for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
+        let (from, to) = pair.split_once('=').ok_or_else(|| {
+            Error::Config(format!(
+                "--label-map takes SOURCE=LABEL pairs separated by commas (e.g. 1=scam,0=legit), got {pair:?}"
+            ))
+        })?;
+        let (from, to) = (from.trim(), to.trim());
+        if from.is_empty() || to.is_empty() {
+            return Err(Error::Config(format!(
+                "--label-map: {pair:?} has an empty side"
+            )));
+        }
+        if map.iter().any(|(f, _)| f == from) {
+            return Err(Error::Config(format!("--label-map maps {from:?} twice")));
+        }
+        map.push((from.to_owned(), to.to_owned()));
+    }
+    if map.is_empty() {
+        return Err(Error::Config(
+            "--label-map is empty; give SOURCE=LABEL pairs, e.g. 1=scam,0=legit".into(),
+        ));
+    }
+    Ok(map)
+}
+
+/// Reads a whole labeled CSV (or TSV), stopping at the first malformed row.
+/// Rows whose fields are all empty (what a spreadsheet writes after
+/// cleared cells) are skipped like blank lines.
 ///
 /// # Errors
 /// Missing file or column, malformed row, empty label, bad encoding, or no rows.
@@ -264,23 +336,31 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
             options.text_column
         )));
     }
-    let mut rows = CsvRows::open(Some(path), options.encoding, b',')?;
-    let text = rows.column(&options.text_column)?;
-    let label = rows.column(&options.label_column)?;
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| delimiter_for_path(path));
+    let mut rows = CsvRows::open(Some(path), options.encoding, delimiter)?;
+    let text = rows.column_for(&options.text_column, "--text-column")?;
+    let label = rows.column_for(&options.label_column, "--label-column")?;
     let group = options
         .group_column
         .as_deref()
-        .map(|g| rows.column(g))
+        .map(|g| rows.column_for(g, "--group-column"))
         .transpose()?;
     let category = match options.category_column.as_deref() {
-        Some(c) => Some(rows.column(c)?),
+        Some(c) => Some(rows.column_for(c, "--category-column")?),
         None => rows.headers().iter().position(|h| h == "category"),
+    };
+    let id = match options.id_column.as_deref() {
+        Some(c) => Some(rows.column_for(c, "--id-column")?),
+        None => rows.headers().iter().position(|h| h == "id"),
     };
     let mut data = LabeledData {
         path: display_path(Some(path)),
         files: vec![display_path(Some(path))],
         groups: group.map(|_| Vec::new()),
         categories: category.map(|_| Vec::new()),
+        ids: id.map(|_| Vec::new()),
         ..Default::default()
     };
     while let Some(row) = rows.next_row()? {
@@ -295,15 +375,28 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
                 });
             }
         };
-        let label_value = fields[label].trim().to_owned();
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let mut label_value = fields[label].trim().to_owned();
         if label_value.is_empty() {
             return Err(Error::EmptyLabel {
                 at: Location::new(&data.path, Some(line)),
             });
         }
+        if let Some((_, to)) = options
+            .label_map
+            .iter()
+            .find(|(from, _)| *from == label_value)
+        {
+            label_value.clone_from(to);
+        }
         if options.skip_labels.contains(&label_value) {
             *data.skipped.entry(label_value).or_insert(0) += 1;
             continue;
+        }
+        if let (Some(ids), Some(i)) = (data.ids.as_mut(), id) {
+            ids.push(fields[i].clone());
         }
         if let (Some(groups), Some(g)) = (data.groups.as_mut(), group) {
             groups.push(std::mem::take(&mut fields[g]));

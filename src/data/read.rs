@@ -74,6 +74,31 @@ impl Encoding {
     }
 }
 
+/// The field delimiter a file name suggests: tab for `.tsv`, else comma
+/// (the same rule for `train`, `evaluate` and `predict`).
+pub fn delimiter_for_path(path: &Path) -> u8 {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("tsv") => b'\t',
+        _ => b',',
+    }
+}
+
+/// SHA-256 of a file's bytes, in hex (to name data in reports).
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(path, e))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Display name for a path, `-` meaning stdin.
 pub fn display_path(path: Option<&Path>) -> PathBuf {
     match path {
@@ -606,9 +631,19 @@ impl CsvRows {
     /// Index of a column, or an error listing the columns.
     ///
     /// # Errors
+    /// As [`CsvRows::column_for`], without naming a flag.
+    pub fn column(&self, name: &str) -> Result<usize> {
+        self.column_for(name, "")
+    }
+
+    /// Index of a column, or an error listing the columns (quoted) and
+    /// suggesting what fixes it: the same name in other case through
+    /// `flag`, or the delimiter the header seems to use.
+    ///
+    /// # Errors
     /// [`Error::MissingColumn`]; [`Error::Input`] when the header has the
     /// name more than once (which one is meant would be a guess).
-    pub fn column(&self, name: &str) -> Result<usize> {
+    pub fn column_for(&self, name: &str, flag: &str) -> Result<usize> {
         let mut found = self
             .headers
             .iter()
@@ -618,7 +653,13 @@ impl CsvRows {
         let first = found.next().ok_or_else(|| Error::MissingColumn {
             at: Location::new(&self.path, Some(1)),
             column: name.to_owned(),
-            found: self.headers.join(", "),
+            found: self
+                .headers
+                .iter()
+                .map(|h| format!("{h:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            hint: self.missing_column_hint(name, flag),
         })?;
         if let Some(second) = found.next() {
             return Err(Error::Input {
@@ -631,6 +672,44 @@ impl CsvRows {
             });
         }
         Ok(first)
+    }
+
+    /// What may fix a missing column `name` (see [`CsvRows::column_for`]).
+    fn missing_column_hint(&self, name: &str, flag: &str) -> String {
+        if let Some(other) = self
+            .headers
+            .iter()
+            .find(|h| h.to_lowercase() == name.to_lowercase())
+        {
+            let how = if flag.is_empty() {
+                String::new()
+            } else {
+                format!(" (use {flag} {other:?})")
+            };
+            return format!("; did you mean `{other}`?{how}");
+        }
+        let [only] = self.headers.as_slice() else {
+            return String::new();
+        };
+        let spelled = match self.delimiter {
+            b'\t' => [(',', "a comma"), (';', "a semicolon")]
+                .into_iter()
+                .find(|(c, _)| only.contains(*c))
+                .map(|(_, what)| {
+                    format!("; the header is one column holding {what}: is this CSV? name it .csv or pass --input-format csv")
+                }),
+            _ => [('\t', "a tab"), (';', "a semicolon")]
+                .into_iter()
+                .find(|(c, _)| only.contains(*c))
+                .map(|(_, what)| {
+                    if *what == *"a tab" {
+                        "; the header is one column holding a tab: is this TSV? name it .tsv or pass --input-format tsv".to_owned()
+                    } else {
+                        format!("; the header is one column holding {what}; only comma- and tab-separated files are read")
+                    }
+                }),
+        };
+        spelled.unwrap_or_default()
     }
 
     /// Reads the next row. Encoding errors are fatal; a wrong number of

@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
-use crate::eval::Evaluation;
+use crate::eval::{Evaluation, FalsePositiveTarget, Spread, percent};
 use crate::metrics::format_metric;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
@@ -38,49 +39,148 @@ pub fn markdown_cell(text: &str) -> String {
 }
 
 /// The files a report in `dir` consists of: `report.md`, `roc.svg`,
-/// `pr.svg` and `scores.svg` (report first).
-pub fn report_files(dir: &Path) -> [PathBuf; 4] {
-    ["report.md", "roc.svg", "pr.svg", "scores.svg"].map(|name| dir.join(name))
+/// `pr.svg`, `scores.svg` and `evaluation.json` (report first).
+pub fn report_files(dir: &Path) -> [PathBuf; 5] {
+    [
+        "report.md",
+        "roc.svg",
+        "pr.svg",
+        "scores.svg",
+        "evaluation.json",
+    ]
+    .map(|name| dir.join(name))
 }
 
-/// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`,
-/// together through [`crate::output::write_files`]: all four are drawn in
-/// memory and written to temporary files first, so a failed write leaves
-/// the previous report whole.
+/// Fonts asked for in every plot: CJK fonts first, so that Japanese labels
+/// and texts do not turn into boxes where the system default font lacks them.
+pub const FONT_FAMILY: &str =
+    "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, IPAexGothic, sans-serif";
+
+/// Colour-blind-safe colours (Okabe and Ito): blue, vermilion, orange, grey.
+const BLUE_SAFE: RGBColor = RGBColor(0, 114, 178);
+const VERMILION: RGBColor = RGBColor(213, 94, 0);
+const ORANGE: RGBColor = RGBColor(230, 159, 0);
+const GREY: RGBColor = RGBColor(120, 120, 120);
+
+/// Why no ROC or precision–recall curve is drawn, when the rows hold one
+/// label only.
+pub fn no_curve_reason(evaluation: &Evaluation) -> Option<String> {
+    let positives = evaluation.truth.iter().filter(|&&t| t).count();
+    let negatives = evaluation.truth.len() - positives;
+    let only = if negatives == 0 {
+        evaluation.positive_label.clone()
+    } else if positives == 0 {
+        evaluation
+            .negative_label
+            .clone()
+            .unwrap_or_else(|| format!("not {}", evaluation.positive_label))
+    } else {
+        return None;
+    };
+    Some(format!(
+        "no ROC or precision–recall curve: every row is labelled {only:?}, so {} undefined",
+        if negatives == 0 {
+            "the false-positive rate is"
+        } else {
+            "recall is"
+        }
+    ))
+}
+
+/// A threshold as tables print it.
+fn threshold_cell(t: f64) -> String {
+    if t > 0.0 && t < 0.001 {
+        format!("{t:.2e}")
+    } else {
+        format!("{t:.4}")
+    }
+}
+
+fn rate_cell(v: Option<f64>) -> String {
+    v.map_or("n/a".to_owned(), |v| format!("{v:.4}"))
+}
+
+/// The command line, version and commit, model and data hashes, as
+/// Markdown lines.
+fn provenance_markdown(evaluation: &Evaluation) -> String {
+    let run = &evaluation.run;
+    let mut md = String::new();
+    md.push_str(&format!(
+        "- command: `{}`\n- jscam {} (commit {}); report schema {}\n",
+        run.command_line.replace('`', "'"),
+        markdown_cell(&run.jscam_version),
+        markdown_cell(&run.commit),
+        evaluation.schema
+    ));
+    if let Some(m) = &run.model {
+        md.push_str(&format!(
+            "- model: {} (sha256 `{}`), trained {} on {} rows (training data sha256 `{}`)\n",
+            markdown_cell(&m.source),
+            m.sha256,
+            m.trained,
+            m.training_rows,
+            m.training_data_sha256
+        ));
+    }
+    for f in &run.data_files {
+        md.push_str(&format!(
+            "- data ({}): {} (sha256 `{}`)\n",
+            f.role,
+            markdown_cell(&f.path),
+            f.sha256
+        ));
+    }
+    for w in &run.warnings {
+        md.push_str(&format!("- **warning**: {}\n", markdown_cell(w)));
+    }
+    md
+}
+
+/// Writes the report into `dir` ([`report_files`]; no ROC or PR plot, and
+/// a sentence saying why, when the rows hold one label), together through
+/// [`crate::output::write_files`]: every file is drawn in memory and
+/// written to a temporary file first, so a failed write leaves the
+/// previous report whole.
 ///
 /// # Errors
 /// [`Error::Write`] naming the directory or file that cannot be written.
 pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let [path, roc_path, pr_path, hist_path] = report_files(dir);
-    let roc = draw_curve(
-        &roc_path,
-        "ROC curve",
-        "false-positive rate",
-        "true-positive rate (recall)",
-        evaluation.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
-        Some(vec![(0.0, 0.0), (1.0, 1.0)]),
-    )?;
-    let pr_points = evaluation
-        .roc
-        .iter()
-        .skip(1)
-        .map(|p| (p.tpr, p.precision))
-        .collect();
-    let pr = draw_curve(
-        &pr_path,
-        "Precision–recall curve",
-        "recall",
-        "precision",
-        pr_points,
-        None,
-    )?;
-    let histogram = draw_histogram(&hist_path, evaluation)?;
+    let files = render_report(evaluation, dir)?;
+    crate::output::write_files(&files)?;
+    Ok(files[0].0.clone())
+}
+
+/// The report's files and their bytes ([`report_files`] but the ROC and
+/// PR plots of one-label rows), drawn in memory; nothing is written.
+///
+/// # Errors
+/// [`Error::Write`] naming a plot that cannot be drawn.
+pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let [path, roc_path, pr_path, hist_path, json_path] = report_files(dir);
+    let no_curve = no_curve_reason(evaluation);
+    let mut files = vec![(path, Vec::new())];
+    if no_curve.is_none() {
+        files.push((
+            roc_path.clone(),
+            draw_roc(&roc_path, evaluation)?.into_bytes(),
+        ));
+        files.push((pr_path.clone(), draw_pr(&pr_path, evaluation)?.into_bytes()));
+    }
+    files.push((
+        hist_path.clone(),
+        draw_histogram(&hist_path, evaluation)?.into_bytes(),
+    ));
+    // The JSON beside the Markdown, for CI and audits.
+    let json = serde_json::to_string_pretty(evaluation)
+        .map_err(|e| Error::write(&json_path, std::io::Error::other(e)))?;
+    files.push((json_path, format!("{json}\n").into_bytes()));
 
     let s = &evaluation.summary;
     let c = s.confusion;
     let mut md = String::new();
     md.push_str("# Evaluation report\n\n");
+    md.push_str(&provenance_markdown(evaluation));
     let threshold = if evaluation.fold_thresholds.is_empty() {
         format!("threshold {}", evaluation.threshold_text())
     } else {
@@ -90,36 +190,66 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         )
     };
     md.push_str(&format!(
-        "Protocol: {}.\n\nPositive label: {}; {threshold}.\n\n",
+        "\nProtocol: {}.\n\nPositive label: {}; {threshold}.\n\n",
         markdown_cell(&evaluation.protocol),
         markdown_cell(&evaluation.positive_label),
     ));
     md.push_str("| metric | value |\n|---|---:|\n");
-    for (name, value) in [
-        ("rows", s.rows as f64),
-        ("accuracy", s.accuracy),
-        ("precision", s.precision),
-        ("recall", s.recall),
-        ("false-positive rate", s.false_positive_rate),
-        ("F1", s.f1),
-        ("MCC", s.mcc),
-        ("ROC-AUC", s.roc_auc),
-        ("PR-AUC (average precision)", s.pr_auc),
-        ("recall at FPR ≤ 1%", s.recall_at_fpr_1pct),
-        ("recall at FPR ≤ 0.1%", s.recall_at_fpr_01pct),
-        ("Brier score", s.brier),
-    ] {
-        if name == "rows" {
-            md.push_str(&format!("| {name} | {} |\n", s.rows));
-        } else {
-            md.push_str(&format!("| {name} | {} |\n", format_metric(value)));
+    md.push_str(&format!("| rows | {} |\n", s.rows));
+    for (name, value) in metric_rows(s) {
+        md.push_str(&format!("| {name} | {} |\n", format_metric(value)));
+    }
+    md.push_str("\n## Operating points\n\n");
+    for target in &evaluation.false_positive_targets {
+        md.push_str(&format!("- {}\n", target_text(target)));
+    }
+    md.push_str("\n| threshold | precision | recall | false-positive rate | share flagged | note |\n|---:|---:|---:|---:|---:|---|\n");
+    for p in &evaluation.thresholds {
+        let note = p.marks.join("; ");
+        let bold = if p.marks.is_empty() { "" } else { "**" };
+        md.push_str(&format!(
+            "| {bold}{}{bold} | {} | {} | {} | {} | {} |\n",
+            threshold_cell(p.threshold),
+            rate_cell(p.precision),
+            rate_cell(p.recall),
+            rate_cell(p.false_positive_rate),
+            rate_cell(p.share_flagged),
+            note
+        ));
+    }
+    if !evaluation.folds.is_empty() {
+        md.push_str("\n## Per fold\n\nEach fold decided at its own threshold; mean ± standard deviation over the folds.\n\n| fold | rows | positives | threshold | precision | recall | false-positive rate | F1 | ROC-AUC | average precision |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for f in &evaluation.folds {
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                f.fold,
+                f.rows,
+                f.positives,
+                threshold_cell(f.threshold),
+                format_metric(f.precision),
+                format_metric(f.recall),
+                format_metric(f.false_positive_rate),
+                format_metric(f.f1),
+                format_metric(f.roc_auc),
+                format_metric(f.average_precision)
+            ));
         }
+        md.push_str("| mean ± sd | | | |");
+        for spread in &evaluation.fold_spread {
+            md.push_str(&format!(" {} |", spread_text(spread)));
+        }
+        md.push('\n');
     }
     md.push_str(&format!(
         "\n## Confusion matrix\n\n| truth \\ predicted | negative | positive |\n|---|---:|---:|\n| negative | {} | {} |\n| positive | {} | {} |\n",
         c.tn, c.fp, c.fn_, c.tp
     ));
-    md.push_str("\n## Curves\n\n![ROC curve](roc.svg)\n\n![Precision-recall curve](pr.svg)\n\n![Score histogram per class](scores.svg)\n");
+    md.push_str("\n## Curves\n\n");
+    match &no_curve {
+        Some(reason) => md.push_str(&format!("{}.\n\n", capitalized(reason))),
+        None => md.push_str("![ROC curve](roc.svg)\n\n![Precision-recall curve](pr.svg)\n\n"),
+    }
+    md.push_str("![Score histogram per class](scores.svg)\n");
     md.push_str("\n## Calibration\n\n| P(positive) bin | rows | mean predicted | observed positive share |\n|---|---:|---:|---:|\n");
     for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
         md.push_str(&format!(
@@ -143,13 +273,12 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
             "\n## {title}\n\n| {column} | rows | recall | false-positive rate |\n|---|---:|---:|---:|\n"
         ));
         for r in rates {
-            let fmt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.3}"));
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 markdown_cell(&r.category),
                 r.rows,
-                fmt(r.recall),
-                fmt(r.false_positive_rate)
+                rate_cell(r.recall),
+                rate_cell(r.false_positive_rate)
             ));
         }
     }
@@ -158,25 +287,71 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
         ("Worst false negatives", &evaluation.worst_false_negatives),
     ] {
         md.push_str(&format!(
-            "\n## {title}\n\n| line | score | category | text |\n|---:|---:|---|---|\n"
+            "\n## {title}\n\n| file | line | id | score | category | text |\n|---|---:|---|---:|---|---|\n"
         ));
         for e in list {
             md.push_str(&format!(
-                "| {} | {:.3} | {} | {} |\n",
+                "| {} | {} | {} | {:.3} | {} | {} |\n",
+                markdown_cell(&e.file),
                 e.line,
+                markdown_cell(e.id.as_deref().unwrap_or("")),
                 e.score,
                 markdown_cell(e.category.as_deref().unwrap_or("")),
                 markdown_cell(&e.text)
             ));
         }
     }
-    crate::output::write_files(&[
-        (path.clone(), md.into_bytes()),
-        (roc_path, roc.into_bytes()),
-        (pr_path, pr.into_bytes()),
-        (hist_path, histogram.into_bytes()),
-    ])?;
-    Ok(path)
+    files[0].1 = md.into_bytes();
+    Ok(files)
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The headline metrics with their names, as every report lists them.
+fn metric_rows(s: &crate::metrics::Summary) -> [(&'static str, f64); 11] {
+    [
+        ("accuracy", s.accuracy),
+        ("precision", s.precision),
+        ("recall", s.recall),
+        ("false-positive rate", s.false_positive_rate),
+        ("F1", s.f1),
+        ("MCC", s.mcc),
+        ("ROC-AUC", s.roc_auc),
+        ("PR-AUC (average precision)", s.pr_auc),
+        ("recall at FPR ≤ 1%", s.recall_at_fpr_1pct),
+        ("recall at FPR ≤ 0.1%", s.recall_at_fpr_01pct),
+        ("Brier score", s.brier),
+    ]
+}
+
+/// "0.9123 ± 0.0100".
+fn spread_text(s: &Spread) -> String {
+    match (s.mean.is_finite(), s.standard_deviation.is_finite()) {
+        (true, true) => format!("{:.4} ± {:.4}", s.mean, s.standard_deviation),
+        (true, false) => format!("{:.4}", s.mean),
+        _ => "n/a".to_owned(),
+    }
+}
+
+/// "false-positive rate <= 1%: threshold 0.4210 (recall 0.8300, precision 0.9700)".
+fn target_text(target: &FalsePositiveTarget) -> String {
+    let budget = percent(target.max_false_positive_rate);
+    match &target.point {
+        Some(p) => format!(
+            "false-positive rate <= {budget}: threshold {} (recall {}, precision {}, false-positive rate {})",
+            threshold_cell(p.threshold),
+            rate_cell(p.recall),
+            rate_cell(p.precision),
+            rate_cell(p.false_positive_rate)
+        ),
+        None => format!("false-positive rate <= {budget}: n/a (no negative rows)"),
+    }
 }
 
 impl Evaluation {
@@ -184,7 +359,6 @@ impl Evaluation {
     /// categories, messages) has its control characters escaped.
     pub fn to_text(&self) -> String {
         use crate::terminal::escape_controls as safe;
-        let na = format_metric;
         use std::fmt::Write;
         let s = &self.summary;
         let c = s.confusion;
@@ -192,27 +366,69 @@ impl Evaluation {
         let _ = writeln!(out, "protocol:        {}", safe(&self.protocol));
         let _ = writeln!(
             out,
-            "rows:            {} ({} {}, {} other)",
+            "rows:            {} ({} {}, {} {})",
             s.rows,
             c.tp + c.fn_,
             safe(&self.positive_label),
-            c.tn + c.fp
+            c.tn + c.fp,
+            safe(self.negative_label.as_deref().unwrap_or("other"))
         );
         let _ = writeln!(out, "threshold:       {}", self.threshold_text());
-        let _ = writeln!(out, "accuracy:        {}", na(s.accuracy));
-        let _ = writeln!(out, "precision:       {}", na(s.precision));
-        let _ = writeln!(out, "recall:          {}", na(s.recall));
-        let _ = writeln!(out, "false-pos. rate: {}", na(s.false_positive_rate));
-        let _ = writeln!(out, "F1:              {}", na(s.f1));
-        let _ = writeln!(out, "MCC:             {}", na(s.mcc));
-        let _ = writeln!(out, "ROC-AUC:         {}", na(s.roc_auc));
-        let _ = writeln!(out, "PR-AUC (AP):     {}", na(s.pr_auc));
-        let _ = writeln!(out, "recall@FPR<=1%:  {}", na(s.recall_at_fpr_1pct));
-        let _ = writeln!(out, "recall@FPR<=0.1%: {}", na(s.recall_at_fpr_01pct));
-        let _ = writeln!(out, "Brier:           {}", na(s.brier));
+        for (name, value) in metric_rows(s) {
+            let _ = writeln!(out, "{:<29}{}", format!("{name}:"), format_metric(value));
+        }
         let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
         let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
         let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);
+        let _ = writeln!(out, "operating points:");
+        for target in &self.false_positive_targets {
+            let _ = writeln!(out, "  {}", target_text(target));
+        }
+        let _ = writeln!(
+            out,
+            "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  note",
+            "threshold", "precision", "recall", "FPR", "flagged"
+        );
+        for p in &self.thresholds {
+            let _ = writeln!(
+                out,
+                "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
+                threshold_cell(p.threshold),
+                rate_cell(p.precision),
+                rate_cell(p.recall),
+                rate_cell(p.false_positive_rate),
+                rate_cell(p.share_flagged),
+                p.marks.join("; ")
+            );
+        }
+        if !self.folds.is_empty() {
+            let _ = writeln!(
+                out,
+                "per fold:        fold  rows  threshold  precision  recall  FPR  F1  ROC-AUC"
+            );
+            for f in &self.folds {
+                let _ = writeln!(
+                    out,
+                    "                 {}  {}  {}  {}  {}  {}  {}  {}",
+                    f.fold,
+                    f.rows,
+                    threshold_cell(f.threshold),
+                    format_metric(f.precision),
+                    format_metric(f.recall),
+                    format_metric(f.false_positive_rate),
+                    format_metric(f.f1),
+                    format_metric(f.roc_auc)
+                );
+            }
+            for spread in &self.fold_spread {
+                let _ = writeln!(
+                    out,
+                    "                 {} mean ± sd: {}",
+                    spread.metric.replace('_', " "),
+                    spread_text(spread)
+                );
+            }
+        }
         let _ = writeln!(out, "calibration:     bin  rows  mean-predicted  observed");
         for b in self.reliability.iter().filter(|b| b.rows > 0) {
             let _ = writeln!(
@@ -230,14 +446,13 @@ impl Evaluation {
             }
             let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
             for r in rates {
-                let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
                 let _ = writeln!(
                     out,
                     "                 {}  {}  {}  {}",
                     safe(&r.category),
                     r.rows,
-                    fmt(r.recall),
-                    fmt(r.false_positive_rate)
+                    rate_cell(r.recall),
+                    rate_cell(r.false_positive_rate)
                 );
             }
         }
@@ -252,10 +467,14 @@ impl Evaluation {
                     .chars()
                     .take(100)
                     .collect::<String>()
-                    .replace('\n', " ");
+                    .replace(['\n', '\r'], " ");
+                let id =
+                    e.id.as_deref()
+                        .map_or(String::new(), |id| format!(" id {}", safe(id)));
                 let _ = writeln!(
                     out,
-                    "  line {:>5}  {:.3}  {}  {}",
+                    "  {}:{}{id}  {:.3}  {}  {}",
+                    safe(&e.file),
                     e.line,
                     e.score,
                     safe(e.category.as_deref().unwrap_or("")),
@@ -267,94 +486,427 @@ impl Evaluation {
     }
 }
 
-fn draw_curve(
-    path: &Path,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    points: Vec<(f64, f64)>,
-    diagonal: Option<Vec<(f64, f64)>>,
-) -> Result<String> {
-    let mut svg = String::new();
-    let root = SVGBackend::with_string(&mut svg, (640, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(55)
-        .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
-        .map_err(|e| plot_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .draw()
-        .map_err(|e| plot_error(path, e))?;
-    if let Some(d) = diagonal {
-        chart
-            .draw_series(LineSeries::new(d, BLACK.mix(0.3)))
-            .map_err(|e| plot_error(path, e))?;
+/// Width of every plot; the right part holds the legend, outside the data.
+const PLOT_SIZE: (u32, u32) = (820, 500);
+const LEGEND_WIDTH: u32 = 210;
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FONT_FAMILY, size).into_font().into()
+}
+
+/// A legend entry: a marker drawn by `draw` and its text.
+type LegendEntry = (
+    Box<
+        dyn Fn(
+            &DrawingArea<SVGBackend, plotters::coord::Shift>,
+            (i32, i32),
+        ) -> std::result::Result<(), String>,
+    >,
+    String,
+);
+
+/// Draws `entries` top to bottom in `area` (the plot's right margin).
+fn draw_legend(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    entries: &[LegendEntry],
+) -> std::result::Result<(), String> {
+    let mut y = 60;
+    for (marker, text) in entries {
+        marker(area, (14, y))?;
+        // Long texts wrap at spaces into lines of ~26 characters.
+        let mut line = String::new();
+        let mut lines = Vec::new();
+        for word in text.split(' ') {
+            if !line.is_empty() && line.chars().count() + word.chars().count() > 26 {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+        for l in lines {
+            area.draw_text(
+                &l,
+                &font(13).pos(Pos::new(HPos::Left, VPos::Center)),
+                (32, y),
+            )
+            .map_err(|e| e.to_string())?;
+            y += 17;
+        }
+        y += 10;
     }
-    chart
-        .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
-        .map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))?;
-    drop(chart);
-    drop(root);
+    Ok(())
+}
+
+fn line_marker(color: RGBColor, width: u32, dashed: bool) -> LegendEntry {
+    (
+        Box::new(move |area, (x, y)| {
+            let style = color.stroke_width(width);
+            if dashed {
+                for k in 0..3 {
+                    area.draw(&PathElement::new(
+                        vec![(x - 8 + k * 7, y), (x - 4 + k * 7, y)],
+                        style,
+                    ))
+                    .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            } else {
+                area.draw(&PathElement::new(vec![(x - 8, y), (x + 10, y)], style))
+                    .map_err(|e| e.to_string())
+            }
+        }),
+        String::new(),
+    )
+}
+
+fn dot_marker(color: RGBColor, filled: bool) -> LegendEntry {
+    (
+        Box::new(move |area, (x, y)| {
+            let style = if filled {
+                color.filled()
+            } else {
+                color.stroke_width(2)
+            };
+            area.draw(&Circle::new((x, y), 6, style))
+                .map_err(|e| e.to_string())
+        }),
+        String::new(),
+    )
+}
+
+fn box_marker(color: RGBColor) -> LegendEntry {
+    (
+        Box::new(move |area, (x, y)| {
+            area.draw(&Rectangle::new(
+                [(x - 7, y - 6), (x + 7, y + 6)],
+                color.mix(0.75).filled(),
+            ))
+            .map_err(|e| e.to_string())
+        }),
+        String::new(),
+    )
+}
+
+fn with_text(mut entry: LegendEntry, text: String) -> LegendEntry {
+    entry.1 = text;
+    entry
+}
+
+/// The model's operating point: the pooled rates at the reported threshold.
+fn own_point(evaluation: &Evaluation) -> Option<&crate::eval::OperatingPoint> {
+    evaluation
+        .thresholds
+        .iter()
+        .find(|p| p.threshold == evaluation.summary.threshold)
+}
+
+/// Smallest false-positive rate the ROC plot shows; smaller ones (0
+/// included) are drawn at this edge.
+const MIN_PLOTTED_FPR: f64 = 0.001;
+
+fn draw_roc(path: &Path, evaluation: &Evaluation) -> Result<String> {
+    let mut svg = String::new();
+    draw_roc_inner(&mut svg, evaluation).map_err(|e| plot_error(path, e))?;
     Ok(svg)
 }
 
+fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
+    let clamp = |fpr: f64| fpr.max(MIN_PLOTTED_FPR);
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(
+            format!(
+                "ROC curve (AUC {})",
+                format_metric(evaluation.summary.roc_auc)
+            ),
+            font(22),
+        )
+        .margin(15)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d((0.0009f64..1f64).log_scale(), 0f64..1.02f64)
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("false-positive rate (log scale; 0 drawn at 0.001)")
+        .y_desc("true-positive rate (recall)")
+        .x_label_formatter(&|v| format!("{v}"))
+        .label_style(font(13))
+        .axis_desc_style(font(15))
+        .draw()
+        .map_err(|e| err(&e))?;
+    // Chance: TPR = FPR.
+    let chance: Vec<(f64, f64)> = (0..=30)
+        .map(|i| 10f64.powf(-3.0 + 3.0 * f64::from(i) / 30.0))
+        .map(|x| (x, x))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(chance, GREY.mix(0.6)))
+        .map_err(|e| err(&e))?;
+    let mut legend_entries = vec![
+        with_text(line_marker(BLUE_SAFE, 3, false), "ROC curve".into()),
+        with_text(line_marker(GREY, 1, false), "chance".into()),
+    ];
+    // Budgets: a dashed vertical line each, labelled.
+    for target in &evaluation.false_positive_targets {
+        let x = target.max_false_positive_rate;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, 1.02)],
+                5,
+                4,
+                ORANGE.stroke_width(1),
+            ))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("FPR {}", percent(x)),
+                (x * 1.08, 0.04),
+                font(13).color(&ORANGE),
+            )))
+            .map_err(|e| err(&e))?;
+    }
+    let points: Vec<(f64, f64)> = evaluation
+        .roc
+        .iter()
+        .map(|p| (clamp(p.fpr), p.tpr))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points, BLUE_SAFE.stroke_width(3)))
+        .map_err(|e| err(&e))?;
+    // The threshold reaching each budget, on the curve; budgets reached
+    // by the same threshold share one label.
+    let mut reached: Vec<(&crate::eval::OperatingPoint, Vec<String>)> = Vec::new();
+    for target in &evaluation.false_positive_targets {
+        if let Some(p) = &target.point {
+            let budget = percent(target.max_false_positive_rate);
+            match reached.iter_mut().find(|(q, _)| q.threshold == p.threshold) {
+                Some((_, names)) => names.push(budget),
+                None => reached.push((p, vec![budget])),
+            }
+        }
+    }
+    for (p, names) in &reached {
+        let at = (
+            clamp(p.false_positive_rate.unwrap_or(0.0)),
+            p.recall.unwrap_or(0.0),
+        );
+        chart
+            .draw_series(std::iter::once(Circle::new(at, 6, ORANGE.filled())))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{}: recall {}", names.join(", "), rate_cell(p.recall)),
+                (at.0 * 1.1, (at.1 - 0.06).max(0.08)),
+                font(13),
+            )))
+            .map_err(|e| err(&e))?;
+        legend_entries.push(with_text(
+            dot_marker(ORANGE, true),
+            format!(
+                "FPR <= {}: threshold {}, recall {}",
+                names.join(" and "),
+                threshold_cell(p.threshold),
+                rate_cell(p.recall)
+            ),
+        ));
+    }
+    if let Some(own) = own_point(evaluation) {
+        let at = (
+            clamp(own.false_positive_rate.unwrap_or(0.0)),
+            own.recall.unwrap_or(0.0),
+        );
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                at,
+                7,
+                VERMILION.stroke_width(3),
+            )))
+            .map_err(|e| err(&e))?;
+        legend_entries.push(with_text(
+            dot_marker(VERMILION, false),
+            format!(
+                "operating point: threshold {}, FPR {}, recall {}",
+                threshold_cell(own.threshold),
+                rate_cell(own.false_positive_rate),
+                rate_cell(own.recall)
+            ),
+        ));
+    }
+    draw_legend(&legend, &legend_entries)?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+fn draw_pr(path: &Path, evaluation: &Evaluation) -> Result<String> {
+    let mut svg = String::new();
+    draw_pr_inner(&mut svg, evaluation).map_err(|e| plot_error(path, e))?;
+    Ok(svg)
+}
+
+fn draw_pr_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(
+            format!(
+                "Precision–recall curve (AP {})",
+                format_metric(evaluation.summary.pr_auc)
+            ),
+            font(22),
+        )
+        .margin(15)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("recall")
+        .y_desc("precision")
+        .label_style(font(13))
+        .axis_desc_style(font(15))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let rows = evaluation.truth.len().max(1) as f64;
+    let prevalence = evaluation.truth.iter().filter(|&&t| t).count() as f64 / rows;
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, prevalence), (1.0, prevalence)],
+            6,
+            4,
+            GREY.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
+    let points: Vec<(f64, f64)> = evaluation
+        .roc
+        .iter()
+        .skip(1)
+        .map(|p| (p.tpr, p.precision))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points, BLUE_SAFE.stroke_width(3)))
+        .map_err(|e| err(&e))?;
+    let mut legend_entries = vec![
+        with_text(
+            line_marker(BLUE_SAFE, 3, false),
+            "precision–recall curve".into(),
+        ),
+        with_text(
+            line_marker(GREY, 2, true),
+            format!(
+                "baseline: share of {} {prevalence:.3}",
+                evaluation.positive_label
+            ),
+        ),
+    ];
+    if let Some(own) = own_point(evaluation)
+        && let (Some(r), Some(p)) = (own.recall, own.precision)
+    {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (r, p),
+                7,
+                VERMILION.stroke_width(3),
+            )))
+            .map_err(|e| err(&e))?;
+        legend_entries.push(with_text(
+            dot_marker(VERMILION, false),
+            format!(
+                "operating point: threshold {}, recall {r:.4}, precision {p:.4}",
+                threshold_cell(own.threshold)
+            ),
+        ));
+    }
+    draw_legend(&legend, &legend_entries)?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
 fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<String> {
+    let mut svg = String::new();
+    draw_histogram_inner(&mut svg, evaluation).map_err(|e| plot_error(path, e))?;
+    Ok(svg)
+}
+
+fn draw_histogram_inner(
+    svg: &mut String,
+    evaluation: &Evaluation,
+) -> std::result::Result<(), String> {
     const BINS: usize = 20;
+    let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut counts = [[0u32; BINS]; 2];
     for (&t, &s) in evaluation.truth.iter().zip(&evaluation.scores) {
         let b = ((s * BINS as f64) as usize).min(BINS - 1);
         counts[usize::from(t)][b] += 1;
     }
     let max = counts.iter().flatten().copied().max().unwrap_or(1).max(1);
-    let mut svg = String::new();
-    let root = SVGBackend::with_string(&mut svg, (640, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Scores per true class", ("sans-serif", 22))
+    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
+    let mut chart = ChartBuilder::on(&plot)
+        .caption("Scores per true label", font(22))
         .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(55)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
         .build_cartesian_2d(0f64..1f64, 0u32..(max + max / 10 + 1))
-        .map_err(|e| plot_error(path, e))?;
+        .map_err(|e| err(&e))?;
     chart
         .configure_mesh()
         .x_desc(format!("P({})", evaluation.positive_label))
         .y_desc("messages")
+        .label_style(font(13))
+        .axis_desc_style(font(15))
         .draw()
-        .map_err(|e| plot_error(path, e))?;
+        .map_err(|e| err(&e))?;
     let width = 1.0 / BINS as f64;
+    let negative_name = evaluation
+        .negative_label
+        .clone()
+        .unwrap_or_else(|| format!("not {}", evaluation.positive_label));
+    let mut legend_entries = Vec::new();
     for (class, color, name) in [
-        (0usize, GREEN, "other label"),
-        (1, RED, evaluation.positive_label.as_str()),
+        (0usize, BLUE_SAFE, negative_name),
+        (1, VERMILION, evaluation.positive_label.clone()),
     ] {
         let bars = (0..BINS).map(move |b| {
             let x0 = b as f64 * width + if class == 1 { width / 2.0 } else { 0.0 };
             Rectangle::new(
                 [(x0, 0), (x0 + width / 2.0, counts[class][b])],
-                color.mix(0.7).filled(),
+                color.mix(0.75).filled(),
             )
         });
-        chart
-            .draw_series(bars)
-            .map_err(|e| plot_error(path, e))?
-            .label(name.to_owned())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+        chart.draw_series(bars).map_err(|e| err(&e))?;
+        let n: u32 = counts[class].iter().sum();
+        legend_entries.push(with_text(
+            box_marker(color),
+            format!("{name} ({n} messages)"),
+        ));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))?;
-    drop(chart);
-    drop(root);
-    Ok(svg)
+    let t = evaluation.summary.threshold;
+    if (0.0..=1.0).contains(&t) {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(t, 0), (t, max + max / 10 + 1)],
+                6,
+                4,
+                BLACK.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?;
+        legend_entries.push(with_text(
+            line_marker(BLACK, 2, true),
+            format!("threshold {}", threshold_cell(t)),
+        ));
+    }
+    draw_legend(&legend, &legend_entries)?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
 }

@@ -87,8 +87,9 @@ pub struct TrainingInfo {
     pub threshold_rule: String,
     /// Metrics on the held-out split, before the final fit on all rows.
     pub held_out: Option<HeldOutMetrics>,
-    /// Why there are no held-out metrics although a fraction was asked
-    /// for (the split left one side empty); absent otherwise.
+    /// Why a held-out split that was asked for was skipped: too few rows,
+    /// a fraction leaving one side empty, or a training side of one label
+    /// (shown as "held-out split skipped: REASON"); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_out_skipped: Option<String>,
     /// Each training file: its path as given, role, rows and hash.
@@ -160,7 +161,9 @@ impl std::fmt::Display for ModelHeader {
             out,
             "threshold:        {} ({})",
             self.threshold,
-            safe(&t.threshold_rule)
+            safe(&crate::train::ThresholdRule::stored_in_words(
+                &t.threshold_rule
+            ))
         )?;
         writeln!(
             out,
@@ -219,7 +222,11 @@ impl std::fmt::Display for ModelHeader {
                 h.confusion[1][1]
             ),
             None => match &t.held_out_skipped {
-                Some(reason) => writeln!(out, "held-out metrics: none ({})", safe(reason)),
+                Some(reason) => writeln!(
+                    out,
+                    "held-out metrics: none (held-out split skipped: {})",
+                    safe(reason)
+                ),
                 None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
             },
         }

@@ -70,6 +70,9 @@ pub struct Score {
     pub probability: f64,
     /// Feature occurrences the model knew; 0 means the score is the prior alone.
     pub known_features: u32,
+    /// The message's visible text was longer than the scored window
+    /// ([`crate::normalize::MAX_MESSAGE_BYTES`]); only its start was scored.
+    pub truncated: bool,
 }
 
 /// One feature's push on a message's logit.
@@ -101,14 +104,16 @@ impl Scorer<'_> {
             logit,
             probability: sigmoid(logit),
             known_features: self.row.total_features,
+            truncated: self.extractor.normalized().truncated(),
         })
     }
 
-    /// The `k` features that pushed the last scored message most toward the
-    /// positive label and the `k` that pushed it most toward the negative
-    /// one. Together with the intercept, all contributions sum to the logit.
+    /// The `k` words, phrases and link or phone facts that pushed the last
+    /// scored message most toward the positive label and the `k` that pushed
+    /// it most toward the negative one ([`explanation_groups`]). Together
+    /// with the intercept, all groups sum to the logit.
     pub fn explain_last(&self, k: usize) -> (Vec<Contribution>, Vec<Contribution>) {
-        let mut all = self.contributions_last();
+        let mut all = explanation_groups(self.contributions_last());
         // Largest first; ties in column order, which `contributions_last` keeps.
         all.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
         let toward_negative = all
@@ -139,6 +144,58 @@ impl Scorer<'_> {
 
 pub use crate::solver::sigmoid;
 
+/// The group that collects single characters and character n-grams that
+/// are not one of the message's words.
+pub const OTHER_CHARACTERS: &str = "(other characters and particles)";
+
+/// Contributions regrouped for people: a word's word (`w:`) and
+/// character (`c:`) features become one entry named by the word, a bigram
+/// (`b:`) one entry named by its two words, link and phone facts keep their
+/// names, and single characters (particles such as が) and character
+/// n-grams that are not a word of the message are pooled in
+/// [`OTHER_CHARACTERS`]. Every contribution lands in exactly one group, so
+/// the groups sum to the same total. Groups keep first-seen order.
+pub fn explanation_groups(contributions: Vec<Contribution>) -> Vec<Contribution> {
+    let words: std::collections::HashSet<String> = contributions
+        .iter()
+        .filter_map(|c| c.feature.strip_prefix("w:"))
+        .filter(|w| w.chars().count() > 1)
+        .map(str::to_owned)
+        .collect();
+    let mut groups: Vec<Contribution> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for c in contributions {
+        let name = if let Some(word) = c.feature.strip_prefix("w:") {
+            if word.chars().count() > 1 {
+                word.to_owned()
+            } else {
+                OTHER_CHARACTERS.to_owned()
+            }
+        } else if let Some(gram) = c.feature.strip_prefix("c:") {
+            if words.contains(gram) {
+                gram.to_owned()
+            } else {
+                OTHER_CHARACTERS.to_owned()
+            }
+        } else if let Some(phrase) = c.feature.strip_prefix("b:") {
+            phrase.to_owned()
+        } else {
+            c.feature.clone()
+        };
+        match index.get(&name) {
+            Some(&i) => groups[i].contribution += c.contribution,
+            None => {
+                index.insert(name.clone(), groups.len());
+                groups.push(Contribution {
+                    feature: name,
+                    contribution: c.contribution,
+                });
+            }
+        }
+    }
+    groups
+}
+
 impl Model {
     /// Assembles a model; checks that the parts fit together.
     ///
@@ -158,13 +215,22 @@ impl Model {
                 header.n_features
             )));
         }
+        vocabulary.config().validate()?;
         if !intercept.is_finite() || weights.iter().any(|w| !w.is_finite()) {
             return Err(Error::Config("weights must be finite".into()));
         }
-        // Feature values are L2-normalized (each at most 1 in size), so a
-        // logit is at most |intercept| + the sum of |weights|: when that is
-        // finite, every score is.
-        let bound = intercept.abs() + weights.iter().map(|w| w.abs()).sum::<f64>();
+        // Knowledge values are the knowledge scale; a text value is at most
+        // TF × IDF / (‖x‖^p r^(1−p)) ≤ (TF × IDF)^(1−p) / r^(1−p), with TF at
+        // most 1 + ln(64 Ki) for a 64 KiB message. So a logit is at most
+        // |intercept| + the sum of |weights| times the largest value: when
+        // that is finite, every score is.
+        let config = vocabulary.config();
+        let largest_tfidf = (1.0 + (crate::normalize::MAX_MESSAGE_BYTES as f64).ln()) * MAX_IDF;
+        let largest_text = (largest_tfidf / crate::features::REFERENCE_NORM)
+            .powf(1.0 - config.norm_power)
+            .max(1.0);
+        let largest_value = config.knowledge_scale.max(largest_text);
+        let bound = intercept.abs() + weights.iter().map(|w| w.abs()).sum::<f64>() * largest_value;
         if !bound.is_finite() {
             return Err(Error::Config(
                 "weights too large: scores would overflow".into(),
@@ -218,6 +284,11 @@ impl Model {
                 path: "<embedded>".into(),
                 reason: reason.clone(),
             })
+    }
+
+    /// The embedded default model's file bytes (to name it by its SHA-256).
+    pub fn embedded_default_bytes() -> &'static [u8] {
+        DEFAULT_MODEL_BYTES
     }
 
     /// Loads a model file.
@@ -448,10 +519,54 @@ mod tests {
             .sum::<f64>()
             + model.intercept();
         assert!((sum - score.logit).abs() < 1e-9, "{sum} vs {}", score.logit);
+        let grouped: f64 = explanation_groups(scorer.contributions_last())
+            .iter()
+            .map(|c| c.contribution)
+            .sum::<f64>()
+            + model.intercept();
+        assert!(
+            (grouped - score.logit).abs() < 1e-9,
+            "{grouped} vs {}",
+            score.logit
+        );
         let (up, down) = scorer.explain_last(3);
         assert!(up.len() <= 3 && down.len() <= 3);
+        for c in up.iter().chain(&down) {
+            assert!(
+                !c.feature.starts_with("w:") && !c.feature.starts_with("c:"),
+                "{c:?}"
+            );
+        }
         assert!(up.iter().all(|c| c.contribution > 0.0));
         assert!(down.iter().all(|c| c.contribution < 0.0));
+    }
+
+    #[test]
+    fn explanation_merges_a_words_features_and_pools_characters() {
+        let c = |f: &str, v: f64| Contribution {
+            feature: f.to_owned(),
+            contribution: v,
+        };
+        let groups = explanation_groups(vec![
+            c("w:未納", 1.0),
+            c("c:未納", 0.5),
+            c("c:が", -0.25),
+            c("w:た", -0.25),
+            c("b:未納 金", 0.125),
+            c("<url>", 2.0),
+            c("c:納金", 0.0625),
+        ]);
+        let get = |name: &str| {
+            groups
+                .iter()
+                .find(|g| g.feature == name)
+                .map(|g| g.contribution)
+        };
+        assert_eq!(get("未納"), Some(1.5));
+        assert_eq!(get(OTHER_CHARACTERS), Some(-0.25 - 0.25 + 0.0625));
+        assert_eq!(get("未納 金"), Some(0.125));
+        assert_eq!(get("<url>"), Some(2.0));
+        assert_eq!(groups.len(), 4);
     }
 
     #[test]

@@ -178,7 +178,10 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
     let explain = options.explain > 0;
     let mut sink: Box<dyn Sink + '_> = match options.output_format {
         OutputFormat::Csv => Box::new(CsvSink::new(out, output, &columns, labels, explain)?),
-        OutputFormat::Jsonl => Box::new(JsonlSink::new(out, output, columns, labels, explain)),
+        OutputFormat::Jsonl => Box::new(
+            JsonlSink::new(out, output, columns, labels, explain)
+                .with_line_numbers(format == InputFormat::Lines),
+        ),
     };
     let pool = ScorerPool::new(model)?;
     // With one thread, overlapping would use a second core behind the

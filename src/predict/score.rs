@@ -2,7 +2,6 @@
 
 use crate::error::Result;
 use crate::model::{Contribution, Scorer, ScorerPool, Threshold, UnsureBand};
-use crate::normalize::MAX_MESSAGE_BYTES;
 use crate::predict::source::InputRow;
 
 /// What a scored row was labeled.
@@ -90,7 +89,7 @@ pub fn score_row(scorer: &mut Scorer<'_>, row: &InputRow, rule: DecisionRule) ->
     }
     let note = if text.trim().is_empty() {
         "empty_text"
-    } else if text.len() > MAX_MESSAGE_BYTES {
+    } else if score.truncated {
         "truncated"
     } else if score.known_features == 0 {
         "no_known_features"

@@ -205,6 +205,9 @@ pub struct JsonlSink<W: Write> {
     labels: Labels,
     explain: bool,
     line: String,
+    /// The first field is a line number jscam added (plain-text input),
+    /// written as a JSON number.
+    numbered: bool,
 }
 
 impl<W: Write> JsonlSink<W> {
@@ -218,7 +221,15 @@ impl<W: Write> JsonlSink<W> {
             labels,
             explain,
             line: String::new(),
+            numbered: false,
         }
+    }
+
+    /// Writes the first field, the line number of plain-text input, as a
+    /// number (`"line":3`), not a string.
+    pub fn with_line_numbers(mut self, numbered: bool) -> Self {
+        self.numbered = numbered;
+        self
     }
 }
 
@@ -235,10 +246,13 @@ impl<W: Write> Sink for JsonlSink<W> {
         let out = &mut self.line;
         out.clear();
         out.push('{');
-        for (name, value) in self.columns.iter().zip(&row.fields) {
+        for (i, (name, value)) in self.columns.iter().zip(&row.fields).enumerate() {
             out.push_str(&json(name));
             out.push(':');
-            out.push_str(&json(value));
+            match value.parse::<u64>() {
+                Ok(number) if i == 0 && self.numbered => out.push_str(&number.to_string()),
+                _ => out.push_str(&json(value)),
+            }
             out.push(',');
         }
         let tail = &self.columns[row.fields.len()..];

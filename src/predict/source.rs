@@ -104,7 +104,7 @@ impl RowSource {
                     b','
                 };
                 let rows = CsvRows::open(input, encoding, delimiter)?;
-                let text = rows.column(text_column)?;
+                let text = rows.column_for(text_column, "--text-column")?;
                 RowSource::Csv(Box::new(rows), text)
             }
             InputFormat::Lines => RowSource::Lines(LineRows::open(input, encoding)?),

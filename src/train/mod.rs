@@ -21,7 +21,8 @@ mod provenance;
 mod rows;
 mod split;
 
-use provenance::{data_hash, file_summaries, training_date};
+pub use provenance::data_hash;
+use provenance::{file_summaries, training_date};
 pub use rows::{ALWAYS_TRAIN, TrainingRows};
 pub use split::{grouped_split, stratified_folds, stratified_split};
 
@@ -42,6 +43,48 @@ pub enum ThresholdRule {
 
 /// Written into the model's training description, so the text must stay as
 /// it is for a retrained model to come out byte for byte the same.
+impl ThresholdRule {
+    /// The rule in words, for reports ("the best F1 among thresholds with
+    /// a false-positive rate of at most 0.04").
+    pub fn in_words(&self) -> String {
+        match self {
+            ThresholdRule::Fixed(t) => format!("a fixed threshold of {t}"),
+            ThresholdRule::MaxFpr(v) => {
+                format!("the lowest threshold with a false-positive rate of at most {v}")
+            }
+            ThresholdRule::MinPrecision(v) => {
+                format!("the lowest threshold with a precision of at least {v}")
+            }
+            ThresholdRule::BestF1WithinFpr(v) => {
+                format!("the best F1 among thresholds with a false-positive rate of at most {v}")
+            }
+        }
+    }
+
+    /// [`ThresholdRule::in_words`] for a rule as a model file stores it
+    /// (`BestF1WithinFpr(0.04) on 5-fold …`): the rule's name in words,
+    /// the rest unchanged; text it does not recognize comes back as it is.
+    pub fn stored_in_words(stored: &str) -> String {
+        let Some((head, rest)) = stored.split_once(')') else {
+            return stored.to_owned();
+        };
+        let parsed = head.split_once('(').and_then(|(name, v)| {
+            let v: f64 = v.parse().ok()?;
+            Some(match name {
+                "Fixed" => ThresholdRule::Fixed(crate::model::Threshold::new(v).ok()?),
+                "MaxFpr" => ThresholdRule::MaxFpr(v),
+                "MinPrecision" => ThresholdRule::MinPrecision(v),
+                "BestF1WithinFpr" => ThresholdRule::BestF1WithinFpr(v),
+                _ => return None,
+            })
+        });
+        match parsed {
+            Some(rule) => format!("{}{rest}", rule.in_words()),
+            None => stored.to_owned(),
+        }
+    }
+}
+
 impl std::fmt::Display for ThresholdRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -108,9 +151,6 @@ pub struct TrainOutcome {
     pub held_out: Option<Summary>,
     /// Rows per label.
     pub label_counts: BTreeMap<String, usize>,
-    /// Why no held-out report was made although a fraction was asked for
-    /// (the split left one side empty).
-    pub held_out_skipped: Option<String>,
 }
 
 impl TrainOptions {
@@ -186,7 +226,7 @@ impl TrainOptions {
                 .count();
             if test.is_empty() || train.is_empty() {
                 held_out_skipped = Some(format!(
-                    "held-out fraction {} leaves {} of {n_data} rows held out and {} to train on",
+                    "too few rows: --holdout {} on {n_data} rows leaves {} held out and {} to train on",
                     self.holdout_fraction,
                     test.len(),
                     train.len()
@@ -194,10 +234,10 @@ impl TrainOptions {
                 None
             } else if train_positives == 0 || train_positives == train.len() + always.len() {
                 held_out_skipped = Some(format!(
-                    "the held-out split (fraction {}{}) leaves training rows of one label only",
+                    "--holdout {}{} on {n_data} rows leaves training rows of one label only",
                     self.holdout_fraction,
                     if data.groups.is_some() {
-                        ", grouped"
+                        " (grouped)"
                     } else {
                         ""
                     }
@@ -288,7 +328,7 @@ impl TrainOptions {
                     roc_auc: s.roc_auc,
                     confusion: s.confusion.matrix(),
                 }),
-                held_out_skipped: held_out_skipped.clone(),
+                held_out_skipped,
                 files,
             },
         };
@@ -298,7 +338,6 @@ impl TrainOptions {
             model,
             held_out: held_out_summary,
             label_counts,
-            held_out_skipped,
         })
     }
 

@@ -198,7 +198,7 @@ fn predict_jsonl_output() {
     assert!(output.status.success(), "{}", stderr(&output));
     let value: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
     assert_eq!(value["label"], "scam");
-    assert_eq!(value["line"], "1");
+    assert_eq!(value["line"], 1, "a number in JSON Lines");
     assert!(value["probability"].as_f64().unwrap() > 0.5);
     assert!(value["error"].is_null());
     let toward = value["explanation"]["toward_positive"].as_array().unwrap();
@@ -295,7 +295,11 @@ fn bad_training_inputs_give_one_line_errors() {
         ),
         (
             write("nocol.csv", "message,label\nhi,scam\n".as_bytes()),
-            vec!["nocol.csv", "no column named \"text\"", "message, label"],
+            vec![
+                "nocol.csv",
+                "no column named \"text\"",
+                "\"message\", \"label\"",
+            ],
         ),
         (
             write(
@@ -423,7 +427,11 @@ fn missing_text_column_for_predict() {
     assert_error(
         &output,
         3,
-        &["tiny.csv:1", "no column named \"body\"", "id, text, label"],
+        &[
+            "tiny.csv:1",
+            "no column named \"body\"",
+            "\"id\", \"text\", \"label\"",
+        ],
     );
 }
 
@@ -605,8 +613,8 @@ fn evaluate_cv_writes_a_report_with_plots() {
         "MCC:",
         "ROC-AUC:",
         "PR-AUC",
-        "recall@FPR<=1%",
-        "Brier:",
+        "recall at FPR ≤ 1%",
+        "Brier score:",
         "worst false positives",
     ] {
         assert!(text.contains(metric), "missing {metric}: {text}");
@@ -636,7 +644,7 @@ fn train_on_several_files_records_each_file_and_its_role() {
             .args(["--also-train-weight", "0.5", "--threshold", "0.5"])
             .arg("-o")
             .arg(&model)
-            .args(["--holdout", "0.25", "--quiet"]),
+            .args(["--holdout", "0.25"]),
         None,
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -1489,6 +1497,51 @@ fn evaluate_outputs_never_replace_inputs_or_each_other() {
         assert_error(&output, 2, needles);
         assert_eq!(stdout(&output), "", "refused before any work");
     }
+    // `--scores-out` in the other modes, and the report's `evaluation.json`.
+    let model = train_tiny(dir.path());
+    let report = dir.path().join("report");
+    let json = report.join("evaluation.json");
+    let other_modes: [(Vec<&std::ffi::OsStr>, &[&str]); 3] = [
+        (
+            vec![
+                "model".as_ref(),
+                data.as_os_str(),
+                "-m".as_ref(),
+                model.as_os_str(),
+                "--scores-out".as_ref(),
+                model.as_os_str(),
+            ],
+            &["--scores-out", "is the model"],
+        ),
+        (
+            vec![
+                "train-test".as_ref(),
+                extra.as_os_str(),
+                data.as_os_str(),
+                "--scores-out".as_ref(),
+                extra_spelled.as_os_str(),
+            ],
+            &["--scores-out", "extra.csv", "is the training data"],
+        ),
+        (
+            vec![
+                "model".as_ref(),
+                data.as_os_str(),
+                "-m".as_ref(),
+                model.as_os_str(),
+                "--report".as_ref(),
+                report.as_os_str(),
+                "--scores-out".as_ref(),
+                json.as_os_str(),
+            ],
+            &["--scores-out", "evaluation.json", "same file"],
+        ),
+    ];
+    for (args, needles) in other_modes {
+        let output = run(bin("evaluate").args(args), None);
+        assert_error(&output, 2, needles);
+        assert_eq!(stdout(&output), "", "refused before any work");
+    }
     assert_eq!(
         (
             std::fs::read(&data).unwrap(),
@@ -1496,7 +1549,9 @@ fn evaluate_outputs_never_replace_inputs_or_each_other() {
         ),
         before
     );
-    assert_eq!(names_in(dir.path()), ["data.csv", "extra.csv"]);
+    let mut names = names_in(dir.path());
+    names.retain(|n| !n.ends_with(".jscam"));
+    assert_eq!(names, ["data.csv", "extra.csv"]);
 }
 
 /// N88: `--folds-out`, `--report` files and `predict -o` naming a FIFO
@@ -1572,7 +1627,13 @@ fn a_symlink_planted_in_the_report_directory_is_not_followed() {
     );
     assert_eq!(
         names_in(&report),
-        ["pr.svg", "report.md", "roc.svg", "scores.svg"]
+        [
+            "evaluation.json",
+            "pr.svg",
+            "report.md",
+            "roc.svg",
+            "scores.svg"
+        ]
     );
 }
 
@@ -1600,7 +1661,13 @@ fn a_failed_write_leaves_the_previous_files_whole() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
     std::fs::create_dir(&report).unwrap();
-    let old = ["report.md", "roc.svg", "pr.svg", "scores.svg"];
+    let old = [
+        "report.md",
+        "roc.svg",
+        "pr.svg",
+        "scores.svg",
+        "evaluation.json",
+    ];
     for name in old {
         write_file(&report, name, format!("old {name}"));
     }
@@ -1621,7 +1688,13 @@ fn a_failed_write_leaves_the_previous_files_whole() {
     }
     assert_eq!(
         names_in(&report),
-        ["pr.svg", "report.md", "roc.svg", "scores.svg"]
+        [
+            "evaluation.json",
+            "pr.svg",
+            "report.md",
+            "roc.svg",
+            "scores.svg"
+        ]
     );
 
     let folds = write_file(dir.path(), "folds.csv", "previous folds\n");
@@ -1931,6 +2004,79 @@ fn unsure_rows_are_skipped_with_a_count() {
     );
 }
 
+/// `--ignore-label` (repeatable, `train` and `evaluate`) skips rows with
+/// other labels the way `unsure` rows are skipped, compared after
+/// `--label-map`; without it such rows are a third label.
+#[test]
+fn ignore_label_skips_more_labels_with_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = tiny_rows();
+    rows.push(("あとで確認する".into(), "check".into()));
+    rows.push(("保留にしておく".into(), "check".into()));
+    rows.push(("よく分からない".into(), "x".into()));
+    let data = write_file(dir.path(), "reviewed.csv", labeled_csv(&rows, "\n"));
+    let model = dir.path().join("m.jscam");
+    let train = |extra: &[&str]| {
+        run(
+            bin("train")
+                .arg(&data)
+                .arg("-o")
+                .arg(&model)
+                .args(["--holdout", "0", "--threshold", "0.5"])
+                .args(extra),
+            None,
+        )
+    };
+    let output = train(&["--ignore-label", "check"]);
+    assert_error(&output, 3, &["\"x\""]);
+    assert!(!model.exists());
+    let output = train(&[
+        "--ignore-label",
+        "check",
+        "--label-map",
+        "x=junk",
+        "--ignore-label",
+        " junk ",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("reviewed.csv: skipped 2 rows labeled \"check\", 1 row labeled \"junk\""),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(inspect_json(&model)["header"]["training"]["rows"], 24);
+    let scores = dir.path().join("scores.csv");
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "3", "--threshold", "0.5"])
+            .arg(&data)
+            .args(["--ignore-label", "check", "--ignore-label", "x"])
+            .arg("--scores-out")
+            .arg(&scores),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("skipped 2 rows labeled \"check\", 1 row labeled \"x\""),
+        "{}",
+        stderr(&output)
+    );
+    let written = csv_rows(&std::fs::read_to_string(&scores).unwrap());
+    assert_eq!(written.len(), 25, "a header and the 24 rows left");
+    assert!(written.iter().all(|r| r[4] != "check" && r[4] != "x"));
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .arg("-m")
+            .arg(&model)
+            .args(["--ignore-label", ""]),
+        None,
+    );
+    assert_error(&output, 2, &["--ignore-label"]);
+}
+
 /// N81: a held-out fraction that leaves one side empty is reported as such
 /// by `train` and `inspect`, not as "--holdout 0".
 #[test]
@@ -1948,13 +2094,15 @@ fn a_skipped_held_out_split_is_reported_truthfully() {
     assert!(output.status.success(), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(
-        err.contains("no held-out report: held-out fraction 0.999 leaves 24 of 24"),
+        err.contains(
+            "held-out split skipped: too few rows: --holdout 0.999 on 24 rows leaves 24 held out and 0 to train on"
+        ),
         "{err}"
     );
     let output = run(bin("inspect").arg(&model), None);
     let text = stdout(&output);
     assert!(
-        text.contains("held-out metrics: none (held-out fraction 0.999"),
+        text.contains("held-out metrics: none (held-out split skipped: too few rows: --holdout 0.999 on 24 rows"),
         "{text}"
     );
     assert!(!text.contains("--holdout 0)"), "{text}");
@@ -2064,4 +2212,446 @@ fn json_lines_keys_are_distinct() {
     );
     assert_eq!(object["id_2"], "2");
     assert_eq!(object["column_4"], "4");
+}
+
+// Issue 17: operating points, plots, any labeled file, guards, reports.
+
+/// `evaluate … --json` parsed.
+fn evaluate_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let output = run(bin("evaluate").args(args).arg("--json"), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn evaluate_model_lists_operating_points_provenance_and_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let scores = dir.path().join("scores.csv");
+    let tiny = fixture("tiny.csv");
+    let value = evaluate_json(&[
+        "model".as_ref(),
+        tiny.as_os_str(),
+        "--scores-out".as_ref(),
+        scores.as_os_str(),
+    ]);
+    assert_eq!(value["schema"], 2);
+    let run_info = &value["run"];
+    assert!(
+        run_info["command_line"]
+            .as_str()
+            .unwrap()
+            .contains("--scores-out")
+    );
+    assert!(!run_info["commit"].as_str().unwrap().is_empty());
+    assert_eq!(run_info["model"]["source"], "embedded");
+    assert_eq!(run_info["model"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(run_info["data_files"][0]["sha256"], sha256_of(&tiny));
+    let table = value["thresholds"].as_array().unwrap();
+    let own: Vec<_> = table
+        .iter()
+        .filter(|p| p["marks"].to_string().contains("model threshold"))
+        .collect();
+    assert_eq!(own.len(), 1, "{table:?}");
+    for key in [
+        "precision",
+        "recall",
+        "false_positive_rate",
+        "share_flagged",
+    ] {
+        assert!(own[0][key].is_number(), "{key}: {:?}", own[0]);
+    }
+    let targets = value["false_positive_targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2);
+    assert_eq!(targets[0]["max_false_positive_rate"], 0.01);
+    assert!(targets[1]["point"]["threshold"].is_number(), "{targets:?}");
+    let text = value.to_string();
+    assert!(!text.contains("fn_") && !text.contains("BestF1"), "{text}");
+    assert!(value["summary"]["confusion"]["false_negatives"].is_number());
+    let rows = csv_rows(&std::fs::read_to_string(&scores).unwrap());
+    assert_eq!(
+        rows[0],
+        ["row", "file", "line", "id", "label", "score", "fold"]
+    );
+    assert_eq!(rows.len(), 25);
+    assert_eq!(rows[1][2..5], ["2", "t01", "scam"]);
+    assert!(rows[1][5].parse::<f64>().is_ok() && rows[1][6].is_empty());
+    // The text report has the table too.
+    let output = run(bin("evaluate").arg("model").arg(&tiny), None);
+    let text = stdout(&output);
+    assert!(
+        text.contains("operating points:") && text.contains("false-positive rate <= 0.1%"),
+        "{text}"
+    );
+}
+
+#[test]
+fn evaluate_cv_reports_folds_plots_and_scores_with_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let scores = dir.path().join("scores.csv");
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "3"])
+            .arg(fixture("tiny.csv"))
+            .arg("--report")
+            .arg(&report)
+            .arg("--scores-out")
+            .arg(&scores),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = csv_rows(&std::fs::read_to_string(&scores).unwrap());
+    let folds: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[6].as_str()).collect();
+    assert_eq!(folds.into_iter().collect::<Vec<_>>(), ["0", "1", "2"]);
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    for needle in [
+        "command: `evaluate cv",
+        "commit",
+        "sha256 `",
+        "## Per fold",
+        "mean ± sd",
+        "## Operating points",
+        "| file | line | id |",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?}: {md}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("evaluation.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["folds"].as_array().unwrap().len(), 3);
+    let spread = json["fold_spread"].as_array().unwrap();
+    assert!(
+        spread
+            .iter()
+            .any(|s| s["metric"] == "f1" && s["standard_deviation"].is_number())
+    );
+    let roc = std::fs::read_to_string(report.join("roc.svg")).unwrap();
+    for needle in [
+        "ROC curve (AUC",
+        "FPR 1%",
+        "FPR 0.1%",
+        "operating point",
+        "Noto Sans CJK JP",
+    ] {
+        assert!(roc.contains(needle), "roc.svg lacks {needle:?}");
+    }
+    let pr = std::fs::read_to_string(report.join("pr.svg")).unwrap();
+    assert!(pr.contains("(AP ") && pr.contains("baseline"), "pr.svg");
+    let hist = std::fs::read_to_string(report.join("scores.svg")).unwrap();
+    for needle in ["legit (", "scam (", "threshold"] {
+        assert!(hist.contains(needle), "scores.svg lacks {needle:?}");
+    }
+    assert!(!hist.contains("other label"));
+}
+
+#[test]
+fn fail_under_gates_the_exit_code() {
+    let tiny = fixture("tiny.csv");
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&tiny)
+            .args(["--fail-under", "roc_auc=0.5", "-q"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "-q prints nothing"
+    );
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&tiny)
+            .args(["--fail-under", "recall=1.01"]),
+        None,
+    );
+    assert_error(&output, 6, &["--fail-under", "recall", "below 1.01"]);
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&tiny)
+            .args(["--fail-under", "speed=1"]),
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("roc_auc"), "lists the metrics");
+}
+
+#[test]
+fn one_class_file_gets_na_and_no_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = tiny_rows()
+        .into_iter()
+        .filter(|(_, l)| l == "scam")
+        .collect();
+    let data = write_file(dir.path(), "scam_only.csv", labeled_csv(&rows, "\n"));
+    let report = dir.path().join("r");
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .arg("--report")
+            .arg(&report),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for name in ["false-positive rate:", "MCC:", "ROC-AUC:"] {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap_or("");
+        assert!(line.ends_with(" n/a"), "{name} not n/a: {text}");
+    }
+    assert!(!report.join("roc.svg").exists() && !report.join("pr.svg").exists());
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(
+        md.contains("No ROC or precision–recall curve: every row is labelled \"scam\""),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("evaluation.json")).unwrap())
+            .unwrap();
+    assert!(json["summary"]["false_positive_rate"].is_null());
+    assert!(json["false_positive_targets"][0]["point"].is_null());
+}
+
+#[test]
+fn evaluating_a_model_on_its_training_file_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path());
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg("-m")
+            .arg(&model)
+            .arg(fixture("tiny.csv")),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning")
+            && stderr(&output).contains("same rows as the model's training file"),
+        "{}",
+        stderr(&output)
+    );
+    // Another file: no warning.
+    let rows: Vec<_> = tiny_rows().into_iter().skip(1).collect();
+    let other = write_file(dir.path(), "other.csv", labeled_csv(&rows, "\n"));
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg("-m")
+            .arg(&model)
+            .arg(&other),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+}
+
+#[test]
+fn tsv_label_map_and_comma_only_rows_are_read_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tsv = String::from("text\tlabel\n");
+    for (t, l) in tiny_rows() {
+        tsv.push_str(&format!(
+            "{t}\t{}\n",
+            if l == "scam" { "迷惑" } else { "正常" }
+        ));
+    }
+    tsv.push_str("\t\n\t\n");
+    let data = write_file(dir.path(), "mine.tsv", &tsv);
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train").arg(&data).arg("-o").arg(&model).args([
+            "--label-map",
+            "迷惑=scam,正常=legit",
+            "--holdout",
+            "0",
+        ]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("24 rows (legit: 12, scam: 12)"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .args(["--label-map", "迷惑=scam,正常=legit"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Comma-only rows in a CSV, as a spreadsheet writes them, are blank lines.
+    let mut csv = labeled_csv(&tiny_rows(), "\r\n");
+    csv.push_str(",\r\n,\r\n");
+    let data = write_file(dir.path(), "excel.csv", csv);
+    let output = run(
+        bin("train")
+            .arg(&data)
+            .arg("-o")
+            .arg(&model)
+            .args(["--holdout", "0"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .args(["--label-map", "scam"]),
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn column_errors_suggest_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.jscam");
+    let cased = write_file(dir.path(), "cased.csv", "Text,label\nhi,scam\n");
+    let output = run(bin("train").arg(&cased).arg("-o").arg(&model), None);
+    assert_error(
+        &output,
+        3,
+        &["did you mean `Text`?", "--text-column \"Text\""],
+    );
+    let tsv = write_file(dir.path(), "tabs.csv", "text\tlabel\nhi\tscam\n");
+    let output = run(bin("evaluate").arg("model").arg(&tsv), None);
+    assert_error(&output, 3, &["\"text\\tlabel\"", "--input-format tsv"]);
+    assert!(
+        !stderr(&output).contains("columns: text,"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&tsv)
+            .args(["--input-format", "tsv"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn train_checks_the_output_first_and_quiet_leaves_only_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/m.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&missing),
+        None,
+    );
+    assert_error(&output, 2, &["no/such/dir/m.jscam", "does not exist"]);
+    assert!(
+        !stderr(&output).contains("rows ("),
+        "fails before reading: {}",
+        stderr(&output)
+    );
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&model)
+            .arg("-q"),
+        None,
+    );
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "{}",
+        stderr(&output)
+    );
+    // 12 rows per label: a warning.
+    let output = run(
+        bin("train").arg(fixture("tiny.csv")).arg("-o").arg(&model),
+        None,
+    );
+    assert!(
+        stderr(&output).contains("warning: only 12 \"legit\" rows"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_skipped_held_out_split_is_named_in_train_and_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = tiny_rows().into_iter().skip(10).take(4).collect();
+    let data = write_file(dir.path(), "four.csv", labeled_csv(&rows, "\n"));
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train")
+            .arg(&data)
+            .arg("-o")
+            .arg(&model)
+            .args(["--min-df", "1"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("held-out split skipped: too few rows"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(bin("inspect").arg(&model), None);
+    assert!(
+        stdout(&output).contains("held-out split skipped: too few rows"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stdout(&output).contains("BestF1WithinFpr"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn predict_bom_rate_version_and_word_explanations() {
+    let output = run(bin("predict").arg("--bom"), Some(SCAM_EXAMPLE.as_bytes()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.starts_with("\u{feff}line,text".as_bytes()));
+    assert!(
+        stderr(&output).contains(" s (") && stderr(&output).contains("msg/s)"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(bin("predict").args(["--bom", "-f", "jsonl"]), Some(b"x"));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    for name in ["predict", "train", "evaluate", "inspect"] {
+        let output = run(bin(name).arg("--version"), None);
+        let text = stdout(&output);
+        assert!(
+            text.contains("commit") && text.contains("embedded model trained"),
+            "{name}: {text}"
+        );
+    }
+    let output = run(
+        bin("predict").args(["-f", "jsonl", "--explain", "8"]),
+        Some(SCAM_EXAMPLE.as_bytes()),
+    );
+    let value: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    for side in ["toward_positive", "toward_negative"] {
+        for c in value["explanation"][side].as_array().unwrap() {
+            let feature = c["feature"].as_str().unwrap();
+            assert!(
+                !feature.starts_with("w:") && !feature.starts_with("c:"),
+                "{feature}"
+            );
+        }
+    }
 }

@@ -25,11 +25,161 @@ pub const EXIT_INPUT: u8 = 3;
 pub const EXIT_MODEL: u8 = 4;
 /// Exit code: anything else (training failure, output errors).
 pub const EXIT_OTHER: u8 = 5;
+/// Exit code: `evaluate --fail-under` found a metric below its floor (the
+/// evaluation itself ran and its outputs were written).
+pub const EXIT_GATE: u8 = 6;
+
+/// A `--fail-under` gate that failed; maps to [`EXIT_GATE`].
+#[derive(Debug)]
+pub struct GateFailed(pub String);
+
+impl std::fmt::Display for GateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GateFailed {}
+
+/// The text `--version` prints: the jscam version, the commit it was built
+/// from and the embedded model's training date and SHA-256 prefix.
+pub fn version_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let model = match Model::embedded_default() {
+            Ok(m) => format!(
+                "embedded model trained {} on {} rows, sha256 {}",
+                m.header().training.date,
+                m.header().training.rows,
+                &sha256_hex(Model::embedded_default_bytes())[..12]
+            ),
+            Err(e) => format!("embedded model unusable: {e}"),
+        };
+        format!(
+            "{} (commit {}; {model})",
+            env!("CARGO_PKG_VERSION"),
+            jscam::COMMIT
+        )
+    })
+}
+
+/// SHA-256 of `bytes` in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The command line as typed, each argument quoted when the shell would need it.
+pub fn command_line() -> String {
+    std::env::args_os()
+        .enumerate()
+        .map(|(i, a)| {
+            let a = a.to_string_lossy().into_owned();
+            let a = if i == 0 {
+                std::path::Path::new(&a)
+                    .file_name()
+                    .map_or(a.clone(), |n| n.to_string_lossy().into_owned())
+            } else {
+                a
+            };
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_alphanumeric() || "-_./=,:@%+".contains(c));
+            if plain {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How labeled files are read: flags shared by `train` and `evaluate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// Column holding the message text.
+    #[arg(long, global = true, default_value = "text")]
+    pub text_column: String,
+    /// Column holding the label.
+    #[arg(long, global = true, default_value = "label")]
+    pub label_column: String,
+    /// Column holding each row's id, shown in reports and score files
+    /// (default: `id` if present).
+    #[arg(long, global = true)]
+    pub id_column: Option<String>,
+    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
+    #[arg(long, global = true, default_value = "utf-8")]
+    pub encoding: jscam::data::Encoding,
+    /// Input layout: auto (.tsv → tsv, else csv), csv or tsv.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "csv", "tsv"])]
+    pub input_format: String,
+    /// Rename labels as they are read, e.g. `1=scam,0=legit` or `迷惑=scam,正常=legit`.
+    #[arg(long, global = true, value_name = "SRC=DST,…", value_parser = label_map)]
+    pub label_map: Option<LabelMap>,
+    /// Skip rows with this label (after --label-map), counted on stderr;
+    /// repeatable. Rows labeled `unsure` are always skipped.
+    #[arg(long, global = true, value_name = "LABEL", value_parser = ignored_label)]
+    pub ignore_label: Vec<String>,
+}
+
+/// Parses `--ignore-label`: a label as the reader compares it (trimmed).
+fn ignored_label(s: &str) -> Result<String, String> {
+    let label = s.trim();
+    if label.is_empty() {
+        return Err("an empty label (rows with an empty label are an error, not skipped)".into());
+    }
+    Ok(label.to_owned())
+}
+
+/// `--label-map` pairs (a newtype: clap reads `Option<Vec<_>>` as a repeated flag).
+#[derive(Debug, Clone)]
+pub struct LabelMap(pub Vec<(String, String)>);
+
+/// Parses `--label-map`.
+fn label_map(s: &str) -> Result<LabelMap, String> {
+    jscam::data::labeled::parse_label_map(s)
+        .map(LabelMap)
+        .map_err(|e| e.to_string())
+}
+
+impl ReadArgs {
+    /// The reading options these flags describe.
+    pub fn to_options(&self) -> jscam::data::LabeledCsvOptions {
+        let mut options = jscam::data::LabeledCsvOptions {
+            text_column: self.text_column.clone(),
+            label_column: self.label_column.clone(),
+            id_column: self.id_column.clone(),
+            encoding: self.encoding,
+            delimiter: match self.input_format.as_str() {
+                "csv" => Some(b','),
+                "tsv" => Some(b'\t'),
+                _ => None,
+            },
+            label_map: self
+                .label_map
+                .as_ref()
+                .map(|m| m.0.clone())
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        options
+            .skip_labels
+            .extend(self.ignore_label.iter().cloned());
+        options
+    }
+}
 
 /// Maps an error chain to an exit code; `None` for a closed output pipe,
 /// which is not an error (`predict … | head`).
 pub fn exit_code(err: &anyhow::Error) -> Option<u8> {
     for cause in err.chain() {
+        if cause.downcast_ref::<GateFailed>().is_some() {
+            return Some(EXIT_GATE);
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::BrokenPipe
         {
@@ -253,6 +403,15 @@ pub struct ModelArgs {
     /// Character n-gram lengths MIN,MAX, e.g. 2,3 (0,0: off).
     #[arg(long, default_value = DEFAULT_CHAR_NGRAMS, value_parser = parse_pair::<u8>)]
     pub char_ngrams: (u8, u8),
+    /// Value of each link, phone and sender fact (binary block outside the
+    /// text's TF-IDF and normalization; 0: facts as TF-IDF text features).
+    #[arg(long, default_value_t = FeatureConfig::default().knowledge_scale)]
+    pub knowledge_scale: f64,
+    /// Text-vector normalization: divide by norm^P (scaled to a reference
+    /// norm); 1 is plain L2, below 1 short messages stay nearer the prior
+    /// and appended text dilutes less.
+    #[arg(long, default_value_t = FeatureConfig::default().norm_power)]
+    pub norm_power: f64,
     /// Labeled CSV whose rows are always on the training side: never held
     /// out, never in a test fold (repeatable; e.g. data/messages.csv).
     #[arg(long, value_name = "CSV")]
@@ -343,6 +502,8 @@ impl ModelArgs {
                 char_ngram_max: self.char_ngrams.1,
                 min_df: self.min_df,
                 max_features: self.max_features,
+                knowledge_scale: self.knowledge_scale,
+                norm_power: self.norm_power,
                 extra_links: match &self.links {
                     Some(path) => jscam::links::read_extra(path)?,
                     None => Vec::new(),
