@@ -123,6 +123,11 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// Rows cannot be dealt into folds that each leave training rows of
+    /// both labels (groups holding one label each, too few groups); the
+    /// caller names the file ([`Error::in_file`]).
+    #[error("{0}")]
+    Folds(String),
     /// An option value is out of range.
     #[error("invalid setting: {0}")]
     Config(String),
@@ -148,6 +153,17 @@ impl Error {
         Error::Write {
             path: path.into(),
             cause,
+        }
+    }
+
+    /// A [`Error::Folds`] as an [`Error::Input`] naming `path`; other errors as they are.
+    pub fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::Folds(reason) => Error::Input {
+                at: Location::new(path, None),
+                reason,
+            },
+            other => other,
         }
     }
 

@@ -59,8 +59,10 @@ pub mod links;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
+pub mod output;
 pub mod predict;
 pub mod solver;
+pub mod terminal;
 pub mod tokenize;
 pub mod train;
 

@@ -14,6 +14,8 @@ use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv, read_labeled
 use jscam::eval::report;
 use jscam::eval::{DataFile, Evaluation, ModelIdentity, RunInfo, cross_validate, score_with_model};
 use jscam::model::Threshold;
+use jscam::output::OutputPlan;
+use jscam::terminal::{escape_controls, escape_path};
 use jscam::train::{ThresholdRule, TrainOptions};
 
 /// Measure how well a model separates the two labels.
@@ -141,7 +143,48 @@ enum Mode {
     },
 }
 
+/// Checks the run's inputs and outputs against each other before anything
+/// is read or written.
+fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
+    let mut plan = OutputPlan::new();
+    let mut outputs: Vec<(&Path, &str)> = Vec::new();
+    match &args.mode {
+        Mode::Cv {
+            data,
+            folds_out,
+            model,
+            ..
+        } => {
+            let named = data.iter().map(|p| (p.as_path(), "the data"));
+            common::inputs(&mut plan, named.chain(model.inputs()))?;
+            outputs.extend(folds_out.as_deref().map(|p| (p, "--folds-out")));
+        }
+        Mode::TrainTest { train, test, model } => {
+            let named = [
+                (train.as_path(), "the training data"),
+                (test.as_path(), "the test data"),
+            ];
+            common::inputs(&mut plan, named.into_iter().chain(model.inputs()))?;
+        }
+        Mode::Model { test, model, .. } => {
+            let named = test.iter().map(|p| (p.as_path(), "the test data"));
+            let model = model.iter().map(|p| (p.as_path(), "the model"));
+            common::inputs(&mut plan, named.chain(model))?;
+        }
+    }
+    outputs.extend(args.scores_out.as_deref().map(|p| (p, "--scores-out")));
+    let report = args.report.as_deref().map(report::report_files);
+    for file in report.iter().flatten() {
+        outputs.push((file.as_path(), "--report"));
+    }
+    for (path, flag) in outputs {
+        plan.output(path, flag)?;
+    }
+    Ok(plan)
+}
+
 fn run(args: Args) -> anyhow::Result<()> {
+    plan(&args)?;
     let read = LabeledCsvOptions {
         category_column: args.category_column.clone(),
         ..args.read.to_options()
@@ -157,8 +200,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             data,
             k,
             group_column,
-            folds_out,
             model,
+            ..
         } => {
             let read = LabeledCsvOptions {
                 group_column: group_column.clone(),
@@ -167,8 +210,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             let cv = CvRun {
                 data,
                 k: *k,
-                folds_out,
                 model,
+                quiet: args.quiet,
             };
             record_files(&mut run_info, data, "evaluated")?;
             record_files(&mut run_info, &model.also_train, "also-train")?;
@@ -178,7 +221,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             record_files(&mut run_info, std::slice::from_ref(train), "training")?;
             record_files(&mut run_info, &model.also_train, "also-train")?;
             record_files(&mut run_info, std::slice::from_ref(test), "evaluated")?;
-            train_test(train, test, model, &read)?
+            train_test(train, test, model, &read, args.quiet)?
         }
         Mode::Model {
             test,
@@ -186,14 +229,24 @@ fn run(args: Args) -> anyhow::Result<()> {
             threshold,
         } => {
             record_files(&mut run_info, test, "evaluated")?;
-            test_model(test, model.as_deref(), *threshold, &read, &mut run_info)?
+            test_model(
+                test,
+                model.as_deref(),
+                *threshold,
+                &read,
+                &mut run_info,
+                args.quiet,
+            )?
         }
     };
     let mut evaluation = evaluation;
     evaluation.run = run_info;
     if !args.quiet {
         for warning in &evaluation.run.warnings {
-            common::note(format_args!("evaluate: warning: {warning}"));
+            common::note(format_args!(
+                "evaluate: warning: {}",
+                escape_controls(warning)
+            ));
         }
         let text = if args.json {
             format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
@@ -209,23 +262,43 @@ fn run(args: Args) -> anyhow::Result<()> {
             return Err(jscam::Error::write("<stdout>", e).into());
         }
     }
-    if let Some(path) = &args.scores_out {
-        write_scores(path, &evaluation, &data)?;
-    }
-    if let Some(dir) = &args.report {
-        let path = report::write_report(&evaluation, dir).context("writing the report")?;
-        if !args.quiet {
-            common::note(format_args!("evaluate: wrote {}", path.display()));
-        }
-        // The JSON beside the Markdown, for CI and audits.
-        let json_path = dir.join("evaluation.json");
-        std::fs::write(
-            &json_path,
-            format!("{}\n", serde_json::to_string_pretty(&evaluation)?),
-        )
-        .map_err(|e| jscam::Error::write(&json_path, e))?;
-    }
+    write_outputs(&args, &evaluation, &data)?;
     check_gates(&args.fail_under, &evaluation.summary)
+}
+
+/// Writes every file the run asked for (`--folds-out`, `--scores-out`,
+/// the `--report` files) together through the one output writer: each to
+/// a temporary file first, renamed over its target only when all are
+/// written, so a failed write leaves every previous file as it was.
+fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    if let Mode::Cv {
+        folds_out: Some(path),
+        ..
+    } = &args.mode
+    {
+        let folds = evaluation.row_folds.iter().map(ToString::to_string);
+        files.push((path.clone(), column_csv("fold", folds)));
+    }
+    if let Some(path) = &args.scores_out {
+        files.push((path.clone(), scores_csv(evaluation, data)?));
+    }
+    let mut report_path = None;
+    if let Some(dir) = &args.report {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| jscam::Error::write(dir, e))
+            .context("writing the report")?;
+        let report = report::render_report(evaluation, dir).context("writing the report")?;
+        report_path = report.first().map(|(path, _)| path.clone());
+        files.extend(report);
+    }
+    jscam::output::write_files(&files)?;
+    if let Some(path) = report_path
+        && !args.quiet
+    {
+        common::note(format_args!("evaluate: wrote {}", escape_path(&path)));
+    }
+    Ok(())
 }
 
 /// Fails with [`common::GateFailed`] when a `--fail-under` metric is
@@ -261,8 +334,8 @@ fn record_files(run: &mut RunInfo, paths: &[PathBuf], role: &str) -> anyhow::Res
     Ok(())
 }
 
-/// Writes `row,file,line,id,label,score,fold` for every evaluated row.
-fn write_scores(path: &Path, evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<()> {
+/// `row,file,line,id,label,score,fold` for every evaluated row.
+fn scores_csv(evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| anyhow::anyhow!("{e}");
     writer
@@ -285,16 +358,15 @@ fn write_scores(path: &Path, evaluation: &Evaluation, data: &LabeledData) -> any
             ])
             .map_err(io)?;
     }
-    let bytes = writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    std::fs::write(path, bytes).map_err(|e| jscam::Error::write(path, e).into())
+    writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The `cv` subcommand's arguments.
 struct CvRun<'a> {
     data: &'a [PathBuf],
     k: usize,
-    folds_out: &'a Option<PathBuf>,
     model: &'a common::ModelArgs,
+    quiet: bool,
 }
 
 fn cross_validation(
@@ -313,12 +385,14 @@ fn cross_validation(
         .model
         .read_also_train(read)
         .context("reading the --also-train data")?;
+    if !cv.quiet {
+        for part in std::iter::once(&data).chain(also.as_ref()) {
+            common::note_skipped("evaluate", part);
+        }
+    }
     let grouped = read.group_column.is_some();
     let result =
         cross_validate(&data, also.as_ref(), &options, k, grouped).context("cross-validating")?;
-    if let Some(path) = cv.folds_out {
-        write_column(path, "fold", result.folds.iter().map(ToString::to_string))?;
-    }
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
         read.group_column
@@ -356,6 +430,7 @@ fn train_test(
     test: &Path,
     model: &common::ModelArgs,
     read: &LabeledCsvOptions,
+    quiet: bool,
 ) -> anyhow::Result<(Evaluation, LabeledData)> {
     let options = TrainOptions {
         holdout_fraction: 0.0,
@@ -366,6 +441,11 @@ fn train_test(
     let also = model
         .read_also_train(read)
         .context("reading the --also-train data")?;
+    if !quiet {
+        for part in [&train_data, &test_data].into_iter().chain(also.as_ref()) {
+            common::note_skipped("evaluate", part);
+        }
+    }
     let fitted = options
         .train_with(&train_data, also.as_ref())
         .context("training")?
@@ -393,6 +473,7 @@ fn test_model(
     threshold: Option<Threshold>,
     read: &LabeledCsvOptions,
     run: &mut RunInfo,
+    quiet: bool,
 ) -> anyhow::Result<(Evaluation, LabeledData)> {
     let model_path = model;
     let model = common::load_model(model)?;
@@ -408,6 +489,9 @@ fn test_model(
         training_data_sha256: t.data_sha256.clone(),
     });
     let test_data = read_labeled_csvs(test, read).context("reading the test data")?;
+    if !quiet {
+        common::note_skipped("evaluate", &test_data);
+    }
     run.warnings.extend(trained_on_warnings(&model, &test_data));
     test_data.check_labels_within(model.positive_label(), model.negative_label())?;
     let scores = score_with_model(&model, &test_data)?;
@@ -464,19 +548,17 @@ fn model_name(model: &Model) -> String {
     )
 }
 
-fn write_column(
-    path: &Path,
-    name: &str,
-    values: impl Iterator<Item = String>,
-) -> anyhow::Result<()> {
+/// `row,NAME` and one line per row.
+fn column_csv(name: &str, values: impl Iterator<Item = String>) -> Vec<u8> {
     let mut out = format!("row,{name}\n");
     for (row, value) in values.enumerate() {
         out.push_str(&format!("{row},{value}\n"));
     }
-    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+    out.into_bytes()
 }
 
 fn main() -> ExitCode {
+    common::clean_up_on_signal("evaluate");
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("evaluate", &err),

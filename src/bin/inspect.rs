@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use jscam::model::file::FORMAT_VERSION;
+use jscam::terminal::escape_controls;
 
 /// Show what a model is: labels, threshold, vocabulary, training data and
 /// held-out metrics, and its strongest features each way.
@@ -60,11 +61,11 @@ fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
-    writeln!(out, "model:            {name}")?;
+    writeln!(out, "model:            {}", escape_controls(&name))?;
     writeln!(
         out,
         "format:           jscam-model v{FORMAT_VERSION} (written by jscam {})",
-        header.tool_version
+        escape_controls(&header.tool_version)
     )?;
     write!(out, "{header}")?;
     writeln!(out, "intercept:        {:+.4}", model.intercept())?;
@@ -74,7 +75,7 @@ fn describe(args: &Args, out: &mut Vec<u8>) -> anyhow::Result<()> {
     ] {
         writeln!(out, "top features toward {label:?}:")?;
         for (name, weight) in features {
-            writeln!(out, "  {weight:+9.4}  {name}")?;
+            writeln!(out, "  {weight:+9.4}  {}", escape_controls(name))?;
         }
     }
     Ok(())

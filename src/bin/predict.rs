@@ -3,7 +3,7 @@
 mod common;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -11,7 +11,9 @@ use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use jscam::data::Encoding;
 use jscam::model::{Threshold, UnsureBand};
+use jscam::output::{AtomicFile, OutputPlan};
 use jscam::predict::{self, BatchOptions, BatchSummary, InputFormat, OutputFormat};
+use jscam::terminal::escape_controls;
 
 /// Classify messages in batch: every input row gives one output row, in
 /// order, with `label` and `probability` (P(positive label)) added.
@@ -35,6 +37,11 @@ struct Args {
     /// Output layout.
     #[arg(short, long, default_value = "csv", value_parser = output_formats())]
     format: OutputFormat,
+    /// Write the rows to this file instead of stdout: written to a
+    /// temporary file beside it and renamed over it once every row is
+    /// written, so on an error the previous file stays as it was.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Decision threshold on P(positive), overriding the model's.
     #[arg(long)]
     threshold: Option<Threshold>,
@@ -115,6 +122,14 @@ fn output_formats() -> impl TypedValueParser<Value = OutputFormat> {
 
 fn run(args: Args) -> anyhow::Result<()> {
     common::set_threads(args.threads)?;
+    let mut plan = OutputPlan::new();
+    let input = args.input.as_deref().filter(|p| *p != Path::new("-"));
+    let named = input.map(|p| (p, "the input")).into_iter();
+    let model_file = args.model.as_deref().map(|p| (p, "the model"));
+    common::inputs(&mut plan, named.chain(model_file))?;
+    if let Some(path) = &args.output {
+        plan.output(path, "-o")?;
+    }
     let model = common::load_model(args.model.as_deref())?;
     let options = BatchOptions {
         input: args.input,
@@ -126,6 +141,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         unsure: args.unsure,
         explain: args.explain,
         strict: args.strict,
+        output_name: args.output.clone(),
         ..BatchOptions::default()
     };
     if args.bom && options.output_format != OutputFormat::Csv {
@@ -149,26 +165,27 @@ fn run(args: Args) -> anyhow::Result<()> {
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
         bar
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(
-        1 << 16,
-        Progress {
-            inner: stdout.lock(),
-            lines: 0,
-            bar: bar.clone(),
-        },
-    );
-    if args.bom {
-        out.write_all("\u{feff}".as_bytes())
-            .map_err(|e| jscam::Error::write("<stdout>", e))
-            .context("writing the output")?;
-    }
-    let summary = predict::run(&model, &options, &mut out).context("classifying");
-    bar.finish_and_clear();
-    let summary = summary?;
-    out.flush()
-        .map_err(|e| jscam::Error::write("<stdout>", e))
-        .context("writing the output")?;
+    let summary = match &args.output {
+        Some(path) => {
+            // Through the one output writer: a temporary file beside
+            // `path`, renamed over it once every row is written.
+            let mut file = AtomicFile::create(path)?;
+            let summary = write_rows(&model, &options, &mut file, args.bom, &bar, path)?;
+            file.commit().context("writing the output")?;
+            summary
+        }
+        None => {
+            let stdout = std::io::stdout();
+            write_rows(
+                &model,
+                &options,
+                stdout.lock(),
+                args.bom,
+                &bar,
+                Path::new("<stdout>"),
+            )?
+        }
+    };
     if !args.quiet {
         let seconds = started.elapsed().as_secs_f64();
         common::note(format_args!(
@@ -180,11 +197,48 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Classifies every row into `inner` (named `name` in errors), after a
+/// byte-order mark when `bom`, counting lines on `bar`.
+fn write_rows<W: Write>(
+    model: &jscam::Model,
+    options: &BatchOptions,
+    inner: W,
+    bom: bool,
+    bar: &indicatif::ProgressBar,
+    name: &Path,
+) -> anyhow::Result<BatchSummary> {
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 16,
+        Progress {
+            inner,
+            lines: 0,
+            bar: bar.clone(),
+        },
+    );
+    if bom {
+        out.write_all("\u{feff}".as_bytes())
+            .map_err(|e| jscam::Error::write(name, e))
+            .context("writing the output")?;
+    }
+    let summary = predict::run(model, options, &mut out).context("classifying");
+    bar.finish_and_clear();
+    let summary = summary?;
+    out.flush()
+        .map_err(|e| jscam::Error::write(name, e))
+        .context("writing the output")?;
+    Ok(summary)
+}
+
 /// "read 3 rows, scored 3, errors 0, labeled 1 scam, unsure 1".
 fn summary_text(summary: &BatchSummary, positive: &str, unsure: bool) -> String {
+    // The label comes from the model file: no control characters reach the terminal.
     let mut text = format!(
-        "read {} rows, scored {}, errors {}, labeled {} {positive}",
-        summary.read, summary.scored, summary.errors, summary.positive
+        "read {} rows, scored {}, errors {}, labeled {} {}",
+        summary.read,
+        summary.scored,
+        summary.errors,
+        summary.positive,
+        escape_controls(positive)
     );
     if unsure {
         text.push_str(&format!(", unsure {}", summary.unsure));
@@ -196,6 +250,7 @@ fn summary_text(summary: &BatchSummary, positive: &str, unsure: bool) -> String 
 }
 
 fn main() -> ExitCode {
+    common::clean_up_on_signal("predict");
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("predict", &err),

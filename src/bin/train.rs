@@ -9,6 +9,8 @@ use anyhow::Context;
 use clap::Parser;
 use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csvs};
 use jscam::metrics::{Summary, format_metric};
+use jscam::output::OutputPlan;
+use jscam::terminal::{escape_controls, escape_path};
 use jscam::train::TrainOptions;
 
 /// Train a scam classifier from labeled CSV or TSV files and write a model file.
@@ -52,15 +54,16 @@ fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
         _ => std::path::Path::new("."),
     };
     let problem = if !dir.is_dir() {
-        Some(format!("directory {} does not exist", dir.display()))
+        Some(format!("directory {} does not exist", escape_path(dir)))
     } else {
-        tempfile::NamedTempFile::new_in(dir)
+        // The writer's own temporary file, dropped unused (and so removed).
+        jscam::output::AtomicFile::create(out)
             .err()
-            .map(|e| format!("cannot create a file in {}: {e}", dir.display()))
+            .map(|e| format!("cannot create a file in {}: {e}", escape_path(dir)))
     };
     match problem {
         Some(problem) => {
-            Err(jscam::Error::Config(format!("-o {}: {problem}", out.display())).into())
+            Err(jscam::Error::Config(format!("-o {}: {problem}", escape_path(out))).into())
         }
         None => Ok(()),
     }
@@ -97,13 +100,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         holdout_fraction: args.holdout,
         ..args.model.to_options()?
     };
-    let inputs = args.input.iter().chain(&args.model.also_train);
-    let named = inputs
-        .map(|p| (p, "the training data"))
-        .chain(args.model.links.iter().map(|p| (p, "the --links file")));
-    for (input, what) in named {
-        common::refuse_overwriting(input, what, &args.model_out)?;
-    }
+    let mut plan = OutputPlan::new();
+    let named = (args
+        .input
+        .iter()
+        .map(|p| (p.as_path(), "the training data")))
+    .chain(args.model.inputs());
+    common::inputs(&mut plan, named)?;
+    plan.output(&args.model_out, "-o")?;
     check_writable(&args.model_out)?;
     let read_options = LabeledCsvOptions {
         group_column: args.group_column,
@@ -147,8 +151,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         if let Some(reason) = &info.held_out_skipped {
             say(format_args!(
-                "train: held-out split skipped: {reason} for --holdout {}",
-                args.holdout
+                "train: held-out split skipped: {}",
+                escape_controls(reason)
             ));
         }
     }
@@ -160,10 +164,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     model
         .save(&args.model_out)
-        .with_context(|| format!("writing the model to {}", args.model_out.display()))?;
+        .with_context(|| format!("writing the model to {}", escape_path(&args.model_out)))?;
     say(format_args!(
         "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
-        args.model_out.display(),
+        escape_path(&args.model_out),
         model.vocabulary().len(),
         model.threshold().value(),
         info.iterations
@@ -174,13 +178,17 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// "train: a.csv: 24 rows (legit: 12, scam: 12)".
 fn print_counts(part: &LabeledData) {
     let counts = part.label_counts();
-    let listing: Vec<String> = counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+    let listing: Vec<String> = counts
+        .iter()
+        .map(|(l, n)| format!("{}: {n}", escape_controls(l)))
+        .collect();
     common::note(format_args!(
         "train: {}: {} rows ({})",
-        part.files_display(),
+        escape_controls(&part.files_display()),
         part.texts.len(),
         listing.join(", ")
     ));
+    common::note_skipped("train", part);
 }
 
 fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
@@ -203,6 +211,7 @@ fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
 }
 
 fn main() -> ExitCode {
+    common::clean_up_on_signal("train");
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("train", &err),

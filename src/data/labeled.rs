@@ -23,6 +23,12 @@ pub struct LabeledCsvOptions {
     pub id_column: Option<String>,
     /// Encoding of the file.
     pub encoding: Encoding,
+    /// Rows with one of these labels (compared after `label_map`) are
+    /// skipped and counted ([`LabeledData::skipped`]); by default
+    /// `unsure`, the label `predict --unsure` writes, so that its reviewed
+    /// output can be read back; `--ignore-label` adds to the list. The one
+    /// place where labels are left out of the data.
+    pub skip_labels: Vec<String>,
     /// Field delimiter; `None` picks it from the file name (`.tsv`: tab,
     /// anything else: comma), the rule `predict` follows.
     pub delimiter: Option<u8>,
@@ -39,6 +45,7 @@ impl Default for LabeledCsvOptions {
             category_column: None,
             id_column: None,
             encoding: Encoding::Utf8,
+            skip_labels: vec![crate::model::UNSURE_LABEL.to_owned()],
             delimiter: None,
             label_map: Vec::new(),
         }
@@ -66,6 +73,8 @@ pub struct LabeledData {
     pub files: Vec<PathBuf>,
     /// Index into `files` of each row's file (empty when `files` is).
     pub file_of_row: Vec<usize>,
+    /// Rows skipped per label ([`LabeledCsvOptions::skip_labels`]).
+    pub skipped: BTreeMap<String, usize>,
 }
 
 impl LabeledData {
@@ -120,6 +129,25 @@ impl LabeledData {
         self.texts.extend(other.texts);
         self.labels.extend(other.labels);
         self.lines.extend(other.lines);
+        for (label, n) in other.skipped {
+            *self.skipped.entry(label).or_insert(0) += n;
+        }
+    }
+
+    /// "2 rows labeled \"unsure\"", or `None` when no row was skipped.
+    pub fn skipped_text(&self) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(label, n)| {
+                let rows = if *n == 1 { "row" } else { "rows" };
+                format!("{n} {rows} labeled {label:?}")
+            })
+            .collect();
+        Some(parts.join(", "))
     }
 
     /// The files as one display string (`a.csv + b.csv`).
@@ -302,6 +330,12 @@ pub fn parse_label_map(s: &str) -> Result<Vec<(String, String)>> {
 /// # Errors
 /// Missing file or column, malformed row, empty label, bad encoding, or no rows.
 pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<LabeledData> {
+    if options.text_column == options.label_column {
+        return Err(Error::Config(format!(
+            "the text column and the label column are both {:?}; name two different columns",
+            options.text_column
+        )));
+    }
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| delimiter_for_path(path));
@@ -357,6 +391,10 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
         {
             label_value.clone_from(to);
         }
+        if options.skip_labels.contains(&label_value) {
+            *data.skipped.entry(label_value).or_insert(0) += 1;
+            continue;
+        }
         if let (Some(ids), Some(i)) = (data.ids.as_mut(), id) {
             ids.push(fields[i].clone());
         }
@@ -405,6 +443,30 @@ mod tests {
             err.contains("\"ham\" (1)") && err.contains("found 3"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn unsure_rows_are_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let b = dir.path().join("b.csv");
+        std::fs::write(&a, "text,label\nx,scam\ny,unsure\nz,legit\n").unwrap();
+        std::fs::write(&b, "text,label\nw, unsure \nv,legit\n").unwrap();
+        let data = read_labeled_csvs(&[a, b], &LabeledCsvOptions::default()).unwrap();
+        assert_eq!(data.texts, ["x", "z", "v"]);
+        assert_eq!(data.lines, [2, 4, 3]);
+        assert_eq!(data.skipped["unsure"], 2);
+        assert_eq!(data.skipped_text().unwrap(), "2 rows labeled \"unsure\"");
+    }
+
+    #[test]
+    fn the_text_column_cannot_be_the_label_column() {
+        let options = LabeledCsvOptions {
+            text_column: "label".into(),
+            ..Default::default()
+        };
+        let err = read_labeled_csv(Path::new("none.csv"), &options).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
     }
 
     #[test]

@@ -158,7 +158,7 @@ struct Tracked {
     state: Cell<QuoteState>,
     /// Empty lines (nothing between two line breaks outside quotes), by
     /// line number; the CSV parser skips them silently.
-    blank_lines: RefCell<VecDeque<u64>>,
+    blank_lines: RefCell<BlankLines>,
     /// The line where a record longer than [`MAX_RECORD_BYTES`] starts,
     /// once the tracker has started skipping it.
     oversized: Cell<Option<u64>>,
@@ -166,6 +166,71 @@ struct Tracked {
     /// counts lines from 1); changes when the reader is rebuilt after an
     /// oversized record.
     line_base: Cell<u64>,
+}
+
+/// Line numbers of blank lines, ascending, kept as runs of consecutive
+/// lines: a file of millions of blank lines takes one entry, not millions.
+#[derive(Debug, Default)]
+struct BlankLines {
+    /// (first line, number of lines), ascending and not touching.
+    runs: VecDeque<(u64, u64)>,
+}
+
+impl BlankLines {
+    /// Adds `line`, which is after every line held.
+    fn push(&mut self, line: u64) {
+        if let Some((first, count)) = self.runs.back_mut()
+            && *first + *count == line
+        {
+            *count += 1;
+            return;
+        }
+        self.runs.push_back((line, 1));
+    }
+
+    /// The first line held.
+    fn front(&self) -> Option<u64> {
+        self.runs.front().map(|&(first, _)| first)
+    }
+
+    /// Removes and returns the first line held.
+    fn pop_front(&mut self) -> Option<u64> {
+        let (first, count) = self.runs.front_mut()?;
+        let line = *first;
+        *first += 1;
+        *count -= 1;
+        if *count == 0 {
+            self.runs.pop_front();
+        }
+        Some(line)
+    }
+
+    /// Forgets the lines up to and including `line`.
+    fn forget_through(&mut self, line: u64) {
+        while let Some((first, count)) = self.runs.front_mut() {
+            let last = *first + *count - 1;
+            if last <= line {
+                self.runs.pop_front();
+                continue;
+            }
+            if *first <= line {
+                *count = last - line;
+                *first = line + 1;
+            }
+            break;
+        }
+    }
+
+    /// The first line from `line` on that is not blank.
+    fn next_non_blank(&self, line: u64) -> u64 {
+        let i = self
+            .runs
+            .partition_point(|&(first, count)| first + count <= line);
+        match self.runs.get(i) {
+            Some(&(first, count)) if first <= line => first + count,
+            _ => line,
+        }
+    }
 }
 
 /// Marks the I/O error the tracker raises to stop the CSV parser at an
@@ -205,6 +270,10 @@ struct QuoteTracker<R> {
     pending_error: bool,
     /// Bytes read past the end of a skipped record, not yet passed on.
     carry: Vec<u8>,
+    /// The last byte was a `\r`, not yet counted in `record_bytes`: it is
+    /// part of the line break if a `\n` ending the record follows, so that
+    /// a record has the same room with CRLF and LF line ends.
+    pending_cr: bool,
 }
 
 impl<R: Read> QuoteTracker<R> {
@@ -220,6 +289,7 @@ impl<R: Read> QuoteTracker<R> {
             skipping: false,
             pending_error: false,
             carry: Vec::new(),
+            pending_cr: false,
         }
     }
 
@@ -254,14 +324,22 @@ impl<R: Read> QuoteTracker<R> {
         if b == b'\n' {
             self.lines += 1;
         }
+        let cr_before = std::mem::replace(&mut self.pending_cr, false);
         if ends {
-            if self.record_bytes == 0 && !self.skipping {
-                self.shared.blank_lines.borrow_mut().push_back(self.lines);
+            // A line holding only `\r` is a record for the parser (which
+            // `is_blank` recognizes), not a line it skips.
+            if self.record_bytes == 0 && !cr_before && !self.skipping {
+                self.shared.blank_lines.borrow_mut().push(self.lines);
             }
             self.record_bytes = 0;
             self.record_start = self.lines;
         } else {
-            self.record_bytes += 1;
+            self.record_bytes += usize::from(cr_before);
+            if b == b'\r' {
+                self.pending_cr = true;
+            } else {
+                self.record_bytes += 1;
+            }
         }
         ends
     }
@@ -431,7 +509,7 @@ impl CsvRows {
     ) -> Result<Self> {
         let tracked = Rc::new(Tracked {
             state: Cell::new(QuoteState::FieldStart),
-            blank_lines: RefCell::new(VecDeque::new()),
+            blank_lines: RefCell::new(BlankLines::default()),
             oversized: Cell::new(None),
             line_base: Cell::new(0),
         });
@@ -463,7 +541,7 @@ impl CsvRows {
             });
         }
         let line = rows.last_line;
-        rows.tracked.blank_lines.borrow_mut().retain(|&l| l > line);
+        rows.tracked.blank_lines.borrow_mut().forget_through(line);
         let headers: Result<Vec<String>> = fields_without_cr(&rows.record)
             .map(|f| {
                 rows.encoding
@@ -482,20 +560,13 @@ impl CsvRows {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(more) => {
                 let base = self.tracked.line_base.get();
-                let mut line = self
+                let line = self
                     .record
                     .position()
                     .map_or(self.last_line + 1, |p| base + p.line());
                 // The parser dates a record from where it started looking,
                 // before the blank lines it skipped.
-                let blanks = self.tracked.blank_lines.borrow();
-                if let Ok(mut i) = blanks.binary_search(&line) {
-                    while blanks.get(i) == Some(&line) {
-                        line += 1;
-                        i += 1;
-                    }
-                }
-                drop(blanks);
+                let line = self.tracked.blank_lines.borrow().next_non_blank(line);
                 self.last_line = line;
                 Ok(more)
             }
@@ -656,7 +727,7 @@ impl CsvRows {
         let blank = {
             let mut blanks = self.tracked.blank_lines.borrow_mut();
             match blanks.front() {
-                Some(&line) if line < next_line => blanks.pop_front(),
+                Some(line) if line < next_line => blanks.pop_front(),
                 _ => None,
             }
         };
@@ -998,5 +1069,98 @@ mod tests {
             rows_of(b"", Encoding::Utf8),
             Err(Error::Empty { .. })
         ));
+    }
+
+    /// Issue 20, N69: LF blank lines are held as one run, not one entry
+    /// each, and still come out one row per line, in order.
+    #[test]
+    fn blank_lines_are_counted_as_runs() {
+        const BLANK: u64 = 200_000;
+        let mut input = b"text\n".to_vec();
+        input.extend(std::iter::repeat_n(b'\n', BLANK as usize));
+        input.extend_from_slice(b"msg\n\n\nlast\n");
+        let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(input));
+        let mut rows = CsvRows::from_reader(reader, "t.csv".into(), Encoding::Utf8, b',').unwrap();
+        // The record after the blank lines has been read ahead: all of
+        // them are held, as a single run (the parser's buffer may have
+        // reached the two blank lines after it too).
+        let runs = rows.tracked.blank_lines.borrow().runs.clone();
+        assert_eq!(runs[0], (2, BLANK), "{runs:?}");
+        assert!(runs.len() <= 2, "{runs:?}");
+        let mut expected_line = 2;
+        let mut most_runs = 0;
+        while let Some(row) = rows.next_row().unwrap() {
+            most_runs = most_runs.max(rows.tracked.blank_lines.borrow().runs.len());
+            let line = match row {
+                Row::Blank { line } => line,
+                Row::Fields { line, fields } => {
+                    let want = if line == BLANK + 2 { "msg" } else { "last" };
+                    assert_eq!(fields, [want]);
+                    line
+                }
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(line, expected_line);
+            expected_line += 1;
+        }
+        assert_eq!(expected_line, BLANK + 6);
+        assert!(most_runs <= 2, "{most_runs} runs held");
+    }
+
+    #[test]
+    fn blank_line_runs_forget_and_skip() {
+        let mut blanks = BlankLines::default();
+        for line in [2, 3, 4, 7, 8, 10] {
+            blanks.push(line);
+        }
+        assert_eq!(blanks.runs, [(2, 3), (7, 2), (10, 1)]);
+        assert_eq!(blanks.next_non_blank(3), 5);
+        assert_eq!(blanks.next_non_blank(5), 5);
+        assert_eq!(blanks.next_non_blank(7), 9);
+        blanks.forget_through(7);
+        assert_eq!(blanks.runs, [(8, 1), (10, 1)]);
+        assert_eq!(blanks.pop_front(), Some(8));
+        assert_eq!(blanks.front(), Some(10));
+    }
+
+    /// Issue 20, N61: a record of exactly the longest length is kept with
+    /// CRLF line ends as with LF (the `\r` belongs to the line break), and
+    /// one byte more is skipped with both.
+    #[test]
+    fn the_longest_record_fits_with_lf_and_crlf() {
+        for end in [&b"\n"[..], b"\r\n"] {
+            for (extra, kept) in [(0, true), (1, false)] {
+                let mut input = b"text".to_vec();
+                input.extend_from_slice(end);
+                input.extend(std::iter::repeat_n(b'a', MAX_RECORD_BYTES + extra));
+                input.extend_from_slice(end);
+                input.extend_from_slice(b"next");
+                input.extend_from_slice(end);
+                let (_, rows) = rows_of(&input, Encoding::Utf8).unwrap();
+                assert_eq!(rows.len(), 2);
+                match &rows[0] {
+                    Row::Fields { line: 2, fields } if kept => {
+                        assert_eq!(fields[0].len(), MAX_RECORD_BYTES);
+                    }
+                    Row::Malformed { problem, .. } if !kept => assert_eq!(problem.line, 2),
+                    other => panic!("end {end:?}, extra {extra}: {:?}", other_kind(other)),
+                }
+                assert_eq!(
+                    rows[1],
+                    Row::Fields {
+                        line: 3,
+                        fields: vec!["next".into()]
+                    }
+                );
+            }
+        }
+    }
+
+    fn other_kind(row: &Row) -> String {
+        match row {
+            Row::Fields { line, fields } => format!("fields at {line}, {} bytes", fields[0].len()),
+            Row::Malformed { problem, .. } => format!("malformed: {problem:?}"),
+            Row::Blank { line } => format!("blank at {line}"),
+        }
     }
 }

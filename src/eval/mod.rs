@@ -566,6 +566,17 @@ pub fn cross_validate(
     k: usize,
     grouped: bool,
 ) -> Result<CrossValidation> {
+    cross_validate_unnamed(data, also_train, options, k, grouped).map_err(|e| e.in_file(&data.path))
+}
+
+fn cross_validate_unnamed(
+    data: &LabeledData,
+    also_train: Option<&LabeledData>,
+    options: &TrainOptions,
+    k: usize,
+    grouped: bool,
+) -> Result<CrossValidation> {
+    options.check_settings()?;
     let negative = data.check_two_classes(&options.positive_label)?;
     if let Some(also) = also_train {
         also.check_labels_within(&options.positive_label, &negative)?;
@@ -584,6 +595,7 @@ pub fn cross_validate(
         also_labels[usize::from(p)] = true;
     }
     check_folds(data, &training_rows.positive[..n], &folds, also_labels)?;
+    check_no_empty_fold(data, &folds, k.max(2), groups)?;
     let always: Vec<usize> = (n..training_rows.docs.len()).collect();
     let mut scores = vec![f64::NAN; n];
     let mut thresholds = Vec::with_capacity(k);
@@ -619,6 +631,38 @@ pub fn cross_validate(
         scores,
         folds,
         thresholds,
+    })
+}
+
+/// Checks that each of the `k` folds has rows to test: with more folds
+/// than rows (or groups) some are empty, and their metrics would be NaN.
+fn check_no_empty_fold(
+    data: &LabeledData,
+    folds: &[usize],
+    k: usize,
+    groups: Option<&[String]>,
+) -> Result<()> {
+    let mut used = vec![false; k];
+    for &f in folds {
+        used[f] = true;
+    }
+    let empty = used.iter().filter(|&&u| !u).count();
+    if empty == 0 {
+        return Ok(());
+    }
+    let units = match groups {
+        Some(g) => {
+            let distinct = g.iter().collect::<std::collections::BTreeSet<_>>().len();
+            format!("{} rows in {distinct} groups", folds.len())
+        }
+        None => format!("{} rows", folds.len()),
+    };
+    Err(Error::Input {
+        at: Location::new(&data.path, None),
+        reason: format!(
+            "{k} folds leave {empty} of them without rows ({units}); use --k {} or fewer",
+            k - empty
+        ),
     })
 }
 

@@ -38,6 +38,19 @@ pub fn markdown_cell(text: &str) -> String {
     out
 }
 
+/// The files a report in `dir` consists of: `report.md`, `roc.svg`,
+/// `pr.svg`, `scores.svg` and `evaluation.json` (report first).
+pub fn report_files(dir: &Path) -> [PathBuf; 5] {
+    [
+        "report.md",
+        "roc.svg",
+        "pr.svg",
+        "scores.svg",
+        "evaluation.json",
+    ]
+    .map(|name| dir.join(name))
+}
+
 /// Fonts asked for in every plot: CJK fonts first, so that Japanese labels
 /// and texts do not turn into boxes where the system default font lacks them.
 pub const FONT_FAMILY: &str =
@@ -123,21 +136,45 @@ fn provenance_markdown(evaluation: &Evaluation) -> String {
     md
 }
 
-/// Writes `report.md`, `roc.svg`, `pr.svg` and `scores.svg` into `dir`
-/// (no ROC or PR plot, and a sentence saying why, when the rows hold one
-/// label).
+/// Writes the report into `dir` ([`report_files`]; no ROC or PR plot, and
+/// a sentence saying why, when the rows hold one label), together through
+/// [`crate::output::write_files`]: every file is drawn in memory and
+/// written to a temporary file first, so a failed write leaves the
+/// previous report whole.
 ///
 /// # Errors
 /// [`Error::Write`] naming the directory or file that cannot be written.
 pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let hist_path = dir.join("scores.svg");
+    let files = render_report(evaluation, dir)?;
+    crate::output::write_files(&files)?;
+    Ok(files[0].0.clone())
+}
+
+/// The report's files and their bytes ([`report_files`] but the ROC and
+/// PR plots of one-label rows), drawn in memory; nothing is written.
+///
+/// # Errors
+/// [`Error::Write`] naming a plot that cannot be drawn.
+pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let [path, roc_path, pr_path, hist_path, json_path] = report_files(dir);
     let no_curve = no_curve_reason(evaluation);
+    let mut files = vec![(path, Vec::new())];
     if no_curve.is_none() {
-        draw_roc(&dir.join("roc.svg"), evaluation)?;
-        draw_pr(&dir.join("pr.svg"), evaluation)?;
+        files.push((
+            roc_path.clone(),
+            draw_roc(&roc_path, evaluation)?.into_bytes(),
+        ));
+        files.push((pr_path.clone(), draw_pr(&pr_path, evaluation)?.into_bytes()));
     }
-    draw_histogram(&hist_path, evaluation)?;
+    files.push((
+        hist_path.clone(),
+        draw_histogram(&hist_path, evaluation)?.into_bytes(),
+    ));
+    // The JSON beside the Markdown, for CI and audits.
+    let json = serde_json::to_string_pretty(evaluation)
+        .map_err(|e| Error::write(&json_path, std::io::Error::other(e)))?;
+    files.push((json_path, format!("{json}\n").into_bytes()));
 
     let s = &evaluation.summary;
     let c = s.confusion;
@@ -264,9 +301,8 @@ pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
             ));
         }
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, md).map_err(|e| Error::write(&path, e))?;
-    Ok(path)
+    files[0].1 = md.into_bytes();
+    Ok(files)
 }
 
 fn capitalized(text: &str) -> String {
@@ -319,21 +355,23 @@ fn target_text(target: &FalsePositiveTarget) -> String {
 }
 
 impl Evaluation {
-    /// A plain-text report.
+    /// A plain-text report. Text from the data (file names, labels,
+    /// categories, messages) has its control characters escaped.
     pub fn to_text(&self) -> String {
+        use crate::terminal::escape_controls as safe;
         use std::fmt::Write;
         let s = &self.summary;
         let c = s.confusion;
         let mut out = String::new();
-        let _ = writeln!(out, "protocol:        {}", self.protocol);
+        let _ = writeln!(out, "protocol:        {}", safe(&self.protocol));
         let _ = writeln!(
             out,
             "rows:            {} ({} {}, {} {})",
             s.rows,
             c.tp + c.fn_,
-            self.positive_label,
+            safe(&self.positive_label),
             c.tn + c.fp,
-            self.negative_label.as_deref().unwrap_or("other")
+            safe(self.negative_label.as_deref().unwrap_or("other"))
         );
         let _ = writeln!(out, "threshold:       {}", self.threshold_text());
         for (name, value) in metric_rows(s) {
@@ -411,7 +449,7 @@ impl Evaluation {
                 let _ = writeln!(
                     out,
                     "                 {}  {}  {}  {}",
-                    r.category,
+                    safe(&r.category),
                     r.rows,
                     rate_cell(r.recall),
                     rate_cell(r.false_positive_rate)
@@ -432,15 +470,15 @@ impl Evaluation {
                     .replace(['\n', '\r'], " ");
                 let id =
                     e.id.as_deref()
-                        .map_or(String::new(), |id| format!(" id {id}"));
+                        .map_or(String::new(), |id| format!(" id {}", safe(id)));
                 let _ = writeln!(
                     out,
                     "  {}:{}{id}  {:.3}  {}  {}",
-                    e.file,
+                    safe(&e.file),
                     e.line,
                     e.score,
-                    e.category.as_deref().unwrap_or(""),
-                    text
+                    safe(e.category.as_deref().unwrap_or("")),
+                    safe(&text)
                 );
             }
         }
@@ -569,13 +607,15 @@ fn own_point(evaluation: &Evaluation) -> Option<&crate::eval::OperatingPoint> {
 /// included) are drawn at this edge.
 const MIN_PLOTTED_FPR: f64 = 0.001;
 
-fn draw_roc(path: &Path, evaluation: &Evaluation) -> Result<()> {
-    draw_roc_inner(path, evaluation).map_err(|e| plot_error(path, e))
+fn draw_roc(path: &Path, evaluation: &Evaluation) -> Result<String> {
+    let mut svg = String::new();
+    draw_roc_inner(&mut svg, evaluation).map_err(|e| plot_error(path, e))?;
+    Ok(svg)
 }
 
-fn draw_roc_inner(path: &Path, evaluation: &Evaluation) -> std::result::Result<(), String> {
+fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let root = SVGBackend::new(path, PLOT_SIZE).into_drawing_area();
+    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
     let clamp = |fpr: f64| fpr.max(MIN_PLOTTED_FPR);
@@ -704,13 +744,15 @@ fn draw_roc_inner(path: &Path, evaluation: &Evaluation) -> std::result::Result<(
     Ok(())
 }
 
-fn draw_pr(path: &Path, evaluation: &Evaluation) -> Result<()> {
-    draw_pr_inner(path, evaluation).map_err(|e| plot_error(path, e))
+fn draw_pr(path: &Path, evaluation: &Evaluation) -> Result<String> {
+    let mut svg = String::new();
+    draw_pr_inner(&mut svg, evaluation).map_err(|e| plot_error(path, e))?;
+    Ok(svg)
 }
 
-fn draw_pr_inner(path: &Path, evaluation: &Evaluation) -> std::result::Result<(), String> {
+fn draw_pr_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let root = SVGBackend::new(path, PLOT_SIZE).into_drawing_area();
+    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
     let mut chart = ChartBuilder::on(&plot)
@@ -789,11 +831,16 @@ fn draw_pr_inner(path: &Path, evaluation: &Evaluation) -> std::result::Result<()
     Ok(())
 }
 
-fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<()> {
-    draw_histogram_inner(path, evaluation).map_err(|e| plot_error(path, e))
+fn draw_histogram(path: &Path, evaluation: &Evaluation) -> Result<String> {
+    let mut svg = String::new();
+    draw_histogram_inner(&mut svg, evaluation).map_err(|e| plot_error(path, e))?;
+    Ok(svg)
 }
 
-fn draw_histogram_inner(path: &Path, evaluation: &Evaluation) -> std::result::Result<(), String> {
+fn draw_histogram_inner(
+    svg: &mut String,
+    evaluation: &Evaluation,
+) -> std::result::Result<(), String> {
     const BINS: usize = 20;
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut counts = [[0u32; BINS]; 2];
@@ -802,7 +849,7 @@ fn draw_histogram_inner(path: &Path, evaluation: &Evaluation) -> std::result::Re
         counts[usize::from(t)][b] += 1;
     }
     let max = counts.iter().flatten().copied().max().unwrap_or(1).max(1);
-    let root = SVGBackend::new(path, PLOT_SIZE).into_drawing_area();
+    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
     let mut chart = ChartBuilder::on(&plot)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::features::FeatureConfig;
 use crate::metrics::format_metric;
 use crate::solver::FitParams;
+use crate::terminal::escape_controls as safe;
 
 /// The two labels, and which one the probability refers to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,7 +87,9 @@ pub struct TrainingInfo {
     pub threshold_rule: String,
     /// Metrics on the held-out split, before the final fit on all rows.
     pub held_out: Option<HeldOutMetrics>,
-    /// Why a held-out split that was asked for was skipped (too few rows).
+    /// Why a held-out split that was asked for was skipped: too few rows,
+    /// a fraction leaving one side empty, or a training side of one label
+    /// (shown as "held-out split skipped: REASON"); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_out_skipped: Option<String>,
     /// Each training file: its path as given, role, rows and hash.
@@ -137,12 +140,14 @@ pub struct ModelHeader {
 fn label_counts(per_label: &std::collections::BTreeMap<String, usize>) -> String {
     per_label
         .iter()
-        .map(|(l, n)| format!("{l} {n}"))
+        .map(|(l, n)| format!("{} {n}", safe(l)))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The header as `inspect` prints it, one `name: value` line each.
+/// The header as `inspect` prints it, one `name: value` line each. Text
+/// from the file has its control characters escaped (a forged file must
+/// not write escape sequences or fake lines to a terminal).
 impl std::fmt::Display for ModelHeader {
     fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let t = &self.training;
@@ -156,7 +161,9 @@ impl std::fmt::Display for ModelHeader {
             out,
             "threshold:        {} ({})",
             self.threshold,
-            crate::train::ThresholdRule::stored_in_words(&t.threshold_rule)
+            safe(&crate::train::ThresholdRule::stored_in_words(
+                &t.threshold_rule
+            ))
         )?;
         writeln!(
             out,
@@ -171,7 +178,8 @@ impl std::fmt::Display for ModelHeader {
         writeln!(
             out,
             "normalization:    v{}; dictionary: {}",
-            self.normalization_version, self.dictionary
+            self.normalization_version,
+            safe(&self.dictionary)
         )?;
         writeln!(
             out,
@@ -183,20 +191,20 @@ impl std::fmt::Display for ModelHeader {
             "training data:    {} rows ({}), sha256 {}",
             t.rows,
             label_counts(&t.rows_per_label),
-            t.data_sha256
+            safe(&t.data_sha256)
         )?;
         for file in &t.files {
             writeln!(
                 out,
                 "  file:           {} ({}, weight {}; {}), sha256 {}",
-                file.path,
-                file.role,
+                safe(&file.path),
+                safe(&file.role),
                 file.weight,
                 label_counts(&file.rows_per_label),
-                file.sha256
+                safe(&file.sha256)
             )?;
         }
-        writeln!(out, "seed, date:       {}, {}", t.seed, t.date)?;
+        writeln!(out, "seed, date:       {}, {}", t.seed, safe(&t.date))?;
         match &t.held_out {
             Some(h) => writeln!(
                 out,
@@ -216,7 +224,8 @@ impl std::fmt::Display for ModelHeader {
             None => match &t.held_out_skipped {
                 Some(reason) => writeln!(
                     out,
-                    "held-out metrics: none (held-out split skipped: {reason})"
+                    "held-out metrics: none (held-out split skipped: {})",
+                    safe(reason)
                 ),
                 None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
             },

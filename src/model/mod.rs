@@ -38,6 +38,17 @@ static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../../models/default.jscam")
 /// TF × IDF and its L2 norm finite, so scores are finite for every message.
 pub const MAX_IDF: f64 = 1e6;
 
+/// Smallest IDF weight a model may hold. Real IDF values are at least 1;
+/// a tiny or subnormal one (only a forged file has it) could make a
+/// message's L2 norm underflow and its score overflow.
+pub const MIN_IDF: f64 = 1e-3;
+
+/// The label `predict --unsure` writes. It is never a model's label, and
+/// rows labeled with it are skipped by `train` and `evaluate` (see
+/// [`crate::data::LabeledCsvOptions::skip_labels`]), so a reviewed
+/// `predict --unsure` output can be read back as training data.
+pub const UNSURE_LABEL: &str = "unsure";
+
 /// A trained classifier.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -228,10 +239,10 @@ impl Model {
         if let Some(idf) = vocabulary
             .idf()
             .iter()
-            .find(|v| !(v.is_finite() && v.abs() <= MAX_IDF))
+            .find(|v| !(v.is_finite() && (MIN_IDF..=MAX_IDF).contains(*v)))
         {
             return Err(Error::Config(format!(
-                "IDF weight {idf} is outside [-{MAX_IDF:e}, {MAX_IDF:e}]"
+                "IDF weight {idf:e} is outside [{MIN_IDF:e}, {MAX_IDF:e}]"
             )));
         }
         Threshold::new(header.threshold)?;
@@ -243,6 +254,11 @@ impl Model {
         }
         if header.labels.positive == header.labels.negative {
             return Err(Error::Config("the two labels must differ".into()));
+        }
+        if header.labels.positive == UNSURE_LABEL || header.labels.negative == UNSURE_LABEL {
+            return Err(Error::Config(format!(
+                "{UNSURE_LABEL:?} cannot be a label: predict writes it for undecided messages"
+            )));
         }
         Ok(Model {
             header,
@@ -346,19 +362,19 @@ impl Model {
         })
     }
 
-    /// Writes the model atomically: the bytes are first decoded again (a
-    /// model that cannot be read back is never written), then written to a
-    /// temporary file created exclusively, with an unpredictable name, in the
-    /// same directory, and renamed over `path`. A crash never leaves a
-    /// half-written model, the temporary file is removed on every error, and
-    /// a `path` that exists but is not a regular file (a device, a FIFO, a
-    /// directory) is refused rather than replaced.
+    /// Writes the model through [`crate::output`]: the bytes are first
+    /// decoded again (a model that cannot be read back is never written),
+    /// then written to a temporary file created exclusively, with a short
+    /// unpredictable name, in the same directory, and renamed over `path`.
+    /// A crash never leaves a half-written model, the temporary file is
+    /// removed on every error, a symlink at `path` is replaced (not
+    /// followed), and a `path` that exists but is not a regular file (a
+    /// device, a FIFO, a directory) is refused rather than replaced.
     ///
     /// # Errors
     /// [`Error::Write`] if the model does not round-trip, `path` is not a
     /// regular file, or writing or renaming fails.
     pub fn save(&self, path: &Path) -> Result<()> {
-        use std::io::Write;
         let bytes = self.to_bytes();
         if let Err(reason) = file::decode(&bytes)
             .map_err(|e| e.to_string())
@@ -375,42 +391,7 @@ impl Model {
                 )),
             ));
         }
-        if let Ok(existing) = std::fs::metadata(path)
-            && !existing.is_file()
-        {
-            return Err(Error::write(
-                path,
-                std::io::Error::other("exists and is not a regular file; refusing to replace it"),
-            ));
-        }
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let prefix = format!(
-            ".{}.",
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        );
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
-        #[cfg(unix)]
-        {
-            // As `File::create` would: 0666 less the umask (tempfile's default is 0600).
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        // The temporary file is deleted when `temporary` is dropped, which
-        // covers every error below; `persist` hands it over on success.
-        let write = || -> std::io::Result<()> {
-            let mut temporary = builder.tempfile_in(dir)?;
-            temporary.write_all(&bytes)?;
-            temporary.as_file().sync_all()?;
-            temporary.persist(path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        write().map_err(|e| Error::write(path, e))
+        crate::output::write_file(path, &bytes)
     }
 
     /// The header (labels, threshold, training description, …).

@@ -52,6 +52,9 @@ pub struct BatchOptions {
     /// Bytes of input text per parallel chunk: a chunk ends at whichever
     /// bound comes first, so memory stays flat for long rows too.
     pub chunk_bytes: usize,
+    /// The output's name in error messages (`<stdout>` when `None`); the
+    /// rows go to the writer given to [`run`].
+    pub output_name: Option<PathBuf>,
 }
 
 impl Default for BatchOptions {
@@ -68,6 +71,7 @@ impl Default for BatchOptions {
             strict: false,
             chunk_rows: 4096,
             chunk_bytes: 8 << 20,
+            output_name: None,
         }
     }
 }
@@ -166,7 +170,10 @@ pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result
         .unwrap_or_else(|| InputFormat::for_path(input));
     let mut source = RowSource::open(input, format, options.encoding, &options.text_column)?;
     let columns = output_columns(&source.headers(), options.explain > 0);
-    let output = Path::new("<stdout>");
+    let output = options
+        .output_name
+        .as_deref()
+        .unwrap_or(Path::new("<stdout>"));
     let labels = model.header().labels.clone();
     let explain = options.explain > 0;
     let mut sink: Box<dyn Sink + '_> = match options.output_format {

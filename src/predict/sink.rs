@@ -1,6 +1,7 @@
 //! Rows out: each input row written back with its label, probability, note,
 //! error (and explanation) columns, as CSV or as JSON Lines.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -54,8 +55,11 @@ pub trait Sink {
 
 /// The output columns: the input's, then each added column under the first
 /// free name (`label`, else `predicted_label`, else `predicted_label_2`, …).
+/// Names are looked up in a hash set, so a header holding thousands of
+/// `predicted_label_N` names takes linear time, not quadratic.
 pub fn output_columns(input: &[String], explain: bool) -> Vec<String> {
     let mut columns = input.to_vec();
+    let mut taken: HashSet<String> = input.iter().cloned().collect();
     let added: &[&str] = if explain {
         &["label", "probability", "note", "error", "explanation"]
     } else {
@@ -65,11 +69,48 @@ pub fn output_columns(input: &[String], explain: bool) -> Vec<String> {
         let name = std::iter::once(base.to_string())
             .chain(std::iter::once(format!("predicted_{base}")))
             .chain((2..).map(|i| format!("predicted_{base}_{i}")))
-            .find(|candidate| !columns.contains(candidate))
+            .find(|candidate| !taken.contains(candidate))
             .expect("an unbounded list of names has a free one");
+        taken.insert(name.clone());
         columns.push(name);
     }
     columns
+}
+
+/// Distinct JSON keys for `columns`: a name seen before, or an empty one,
+/// gets the first free `NAME_2`, `NAME_3`, … (`column_N` for an empty
+/// name, N its 1-based position), so that no JSON Lines object holds a key
+/// twice. Linear time, however many names repeat.
+pub fn distinct_keys(columns: &[String]) -> Vec<String> {
+    let mut taken: HashSet<String> = columns.iter().cloned().collect();
+    let mut first_use: HashSet<&str> = HashSet::with_capacity(columns.len());
+    let mut next_suffix: HashMap<String, u64> = HashMap::new();
+    let mut keys = Vec::with_capacity(columns.len());
+    for (i, name) in columns.iter().enumerate() {
+        if !name.is_empty() && first_use.insert(name.as_str()) {
+            keys.push(name.clone());
+            continue;
+        }
+        let base = if name.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            name.clone()
+        };
+        if name.is_empty() && taken.insert(base.clone()) {
+            keys.push(base);
+            continue;
+        }
+        let suffix = next_suffix.entry(base.clone()).or_insert(2);
+        let key = loop {
+            let candidate = format!("{base}_{suffix}");
+            *suffix += 1;
+            if taken.insert(candidate.clone()) {
+                break candidate;
+            }
+        };
+        keys.push(key);
+    }
+    keys
 }
 
 /// The label text of a decision ("" when the row was not scored).
@@ -77,7 +118,7 @@ fn label_text(labels: &Labels, decision: Option<Decision>) -> &str {
     match decision {
         Some(Decision::Positive) => &labels.positive,
         Some(Decision::Negative) => &labels.negative,
-        Some(Decision::Unsure) => "unsure",
+        Some(Decision::Unsure) => crate::model::UNSURE_LABEL,
         None => "",
     }
 }
@@ -170,12 +211,13 @@ pub struct JsonlSink<W: Write> {
 }
 
 impl<W: Write> JsonlSink<W> {
-    /// A sink writing to `out`; `path` names the output in errors.
+    /// A sink writing to `out`; `path` names the output in errors. The
+    /// columns become distinct keys ([`distinct_keys`]).
     pub fn new(out: W, path: &Path, columns: Vec<String>, labels: Labels, explain: bool) -> Self {
         JsonlSink {
             out,
             path: path.to_owned(),
-            columns,
+            columns: distinct_keys(&columns),
             labels,
             explain,
             line: String::new(),
@@ -289,6 +331,35 @@ mod tests {
             columns[2..],
             ["predicted_label_2", "probability", "note", "error"]
         );
+    }
+
+    /// Issue 20, N65: a header full of the names the added columns would
+    /// take; the next free one is found (the set keeps this linear).
+    #[test]
+    fn added_columns_skip_a_crowded_header() {
+        let mut input = vec!["label".to_owned(), "predicted_label".to_owned()];
+        input.extend((2..20_000).map(|i| format!("predicted_label_{i}")));
+        let columns = output_columns(&input, false);
+        assert_eq!(columns[input.len()], "predicted_label_20000");
+        assert_eq!(columns.len(), input.len() + 4);
+    }
+
+    /// Issue 20, N66: duplicate and empty column names give distinct keys.
+    #[test]
+    fn json_keys_are_distinct() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            distinct_keys(&names(&["id", "id", "text", "id_2", "id"])),
+            names(&["id", "id_3", "text", "id_2", "id_4"])
+        );
+        assert_eq!(
+            distinct_keys(&names(&["", "", "text", "column_2"])),
+            names(&["column_1", "column_2_2", "text", "column_2"])
+        );
+        let many = vec!["x".to_owned(); 10_000];
+        let keys = distinct_keys(&many);
+        assert_eq!(keys.iter().collect::<HashSet<_>>().len(), 10_000);
+        assert_eq!(keys[9_999], "x_10000");
     }
 
     #[test]

@@ -96,6 +96,11 @@ impl std::fmt::Display for ThresholdRule {
     }
 }
 
+/// The weights `--also-train-weight` accepts: a row of the main data weighs
+/// 1, and far outside this range the fit degenerates (at 1e20 every weight
+/// comes out 0).
+pub const ALSO_TRAIN_WEIGHT_RANGE: std::ops::RangeInclusive<f64> = 1e-3..=1e3;
+
 /// Everything `train` can be told. Unfitted; [`TrainOptions::train`] fits.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
@@ -172,6 +177,15 @@ impl TrainOptions {
         data: &LabeledData,
         also_train: Option<&LabeledData>,
     ) -> Result<TrainOutcome> {
+        self.train_unnamed(data, also_train)
+            .map_err(|e| e.in_file(&data.path))
+    }
+
+    fn train_unnamed(
+        &self,
+        data: &LabeledData,
+        also_train: Option<&LabeledData>,
+    ) -> Result<TrainOutcome> {
         self.features.validate()?;
         if !(0.0..1.0).contains(&self.holdout_fraction) {
             return Err(Error::Config(format!(
@@ -179,12 +193,7 @@ impl TrainOptions {
                 self.holdout_fraction
             )));
         }
-        if !(self.also_train_weight.is_finite() && self.also_train_weight > 0.0) {
-            return Err(Error::Config(format!(
-                "the weight of also-train rows must be > 0, got {}",
-                self.also_train_weight
-            )));
-        }
+        self.check_settings()?;
         let negative = data.check_two_classes(&self.positive_label)?;
         data.check_has_text()?;
         if let Some(also) = also_train {
@@ -195,6 +204,7 @@ impl TrainOptions {
         let data_rows: Vec<usize> = (0..n_data).collect();
         let always: Vec<usize> = (n_data..training_rows.docs.len()).collect();
 
+        let mut held_out_skipped = None;
         let held_out = if self.holdout_fraction > 0.0 {
             let (train, test) = match data.groups.as_deref() {
                 Some(groups) => grouped_split(
@@ -209,7 +219,29 @@ impl TrainOptions {
                     self.seed,
                 ),
             };
+            let train_positives = train
+                .iter()
+                .chain(&always)
+                .filter(|&&i| training_rows.positive[i])
+                .count();
             if test.is_empty() || train.is_empty() {
+                held_out_skipped = Some(format!(
+                    "too few rows: --holdout {} on {n_data} rows leaves {} held out and {} to train on",
+                    self.holdout_fraction,
+                    test.len(),
+                    train.len()
+                ));
+                None
+            } else if train_positives == 0 || train_positives == train.len() + always.len() {
+                held_out_skipped = Some(format!(
+                    "--holdout {}{} on {n_data} rows leaves training rows of one label only",
+                    self.holdout_fraction,
+                    if data.groups.is_some() {
+                        " (grouped)"
+                    } else {
+                        ""
+                    }
+                ));
                 None
             } else {
                 let mut train = train;
@@ -249,6 +281,7 @@ impl TrainOptions {
 
         let all_rows: Vec<usize> = (0..training_rows.docs.len()).collect();
         let (vocabulary, weights) = training_rows.fit(&all_rows, &self.features, &self.fit)?;
+        check_learned(&weights.weights)?;
         let label_counts = all.label_counts();
         let held_out_summary = held_out
             .as_ref()
@@ -295,8 +328,7 @@ impl TrainOptions {
                     roc_auc: s.roc_auc,
                     confusion: s.confusion.matrix(),
                 }),
-                held_out_skipped: (self.holdout_fraction > 0.0 && held_out_summary.is_none())
-                    .then(|| format!("too few rows ({n_data})")),
+                held_out_skipped,
                 files,
             },
         };
@@ -307,6 +339,30 @@ impl TrainOptions {
             held_out: held_out_summary,
             label_counts,
         })
+    }
+
+    /// Checks the settings that do not depend on the data: the positive
+    /// label and the weight of also-train rows.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the setting.
+    pub fn check_settings(&self) -> Result<()> {
+        if self.positive_label == crate::model::UNSURE_LABEL {
+            return Err(Error::Config(format!(
+                "the positive label cannot be {:?}: predict writes it for undecided messages",
+                crate::model::UNSURE_LABEL
+            )));
+        }
+        let range = ALSO_TRAIN_WEIGHT_RANGE;
+        if !range.contains(&self.also_train_weight) {
+            return Err(Error::Config(format!(
+                "the weight of also-train rows must be in [{}, {}], got {}",
+                range.start(),
+                range.end(),
+                self.also_train_weight
+            )));
+        }
+        Ok(())
     }
 
     /// Extracts features of `data` followed by `also_train`, with the loss
@@ -329,5 +385,53 @@ impl TrainOptions {
             *w = self.also_train_weight;
         }
         Ok((training_rows, all))
+    }
+}
+
+/// Refuses a fit in which every weight is 0: such a model scores every
+/// message alike, and its solver may still report convergence.
+///
+/// # Errors
+/// [`Error::Training`].
+fn check_learned(weights: &[f64]) -> Result<()> {
+    if !weights.is_empty() && weights.iter().all(|&w| w == 0.0) {
+        return Err(Error::Training(
+            "every feature weight came out 0: the model learned nothing (check --alpha and --also-train-weight)".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_all_zero_fit_is_refused() {
+        assert!(check_learned(&[0.0, 0.0, -0.0]).is_err());
+        assert!(check_learned(&[0.0, 1e-300]).is_ok());
+    }
+
+    #[test]
+    fn out_of_range_weights_and_the_unsure_label_are_refused() {
+        for weight in [1e20, 0.0, -1.0, f64::NAN, f64::INFINITY, 1e-9] {
+            let options = TrainOptions {
+                also_train_weight: weight,
+                ..Default::default()
+            };
+            assert!(options.check_settings().is_err(), "{weight}");
+        }
+        for weight in [1e-3, 0.25, 1.0, 1e3] {
+            let options = TrainOptions {
+                also_train_weight: weight,
+                ..Default::default()
+            };
+            assert!(options.check_settings().is_ok(), "{weight}");
+        }
+        let options = TrainOptions {
+            positive_label: "unsure".into(),
+            ..Default::default()
+        };
+        assert!(options.check_settings().is_err());
     }
 }

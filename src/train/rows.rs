@@ -166,6 +166,13 @@ impl TrainingRows {
             train.extend_from_slice(always);
             train.sort_unstable();
             let test_rows: Vec<usize> = test.iter().map(|&j| rows[j]).collect();
+            let positives = train.iter().filter(|&&i| self.positive[i]).count();
+            if positives == 0 || positives == train.len() {
+                return Err(Error::Folds(format!(
+                    "fold {} of {k} leaves training rows of one label only (groups holding one label each?); use fewer folds, more groups, or a fixed --threshold",
+                    fold + 1
+                )));
+            }
             let (vocabulary, weights) = self.fit(&train, features, params)?;
             for (&j, s) in test
                 .iter()

@@ -1429,6 +1429,791 @@ fn strict_writes_every_row_before_the_malformed_one() {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Issue 20: hostile and careless use, round three. Each test reproduces one
+// or more of its cases (named N.. / R..).
+
+/// The file names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// N86, N87: an output naming an input (through another spelling too), or
+/// two outputs naming one file, are refused before anything is written.
+#[test]
+fn evaluate_outputs_never_replace_inputs_or_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_file(
+        dir.path(),
+        "data.csv",
+        std::fs::read(fixture("tiny.csv")).unwrap(),
+    );
+    let extra = write_file(
+        dir.path(),
+        "extra.csv",
+        labeled_csv(&tiny_rows()[..4], "\n"),
+    );
+    let before = (
+        std::fs::read(&data).unwrap(),
+        std::fs::read(&extra).unwrap(),
+    );
+    let out = dir.path().join("out.csv");
+    let spelled = dir.path().join(".").join("out.csv");
+    let extra_spelled = dir.path().join("./extra.csv");
+    let cases: [(&[&std::ffi::OsStr], &[&str]); 3] = [
+        (
+            &["--folds-out".as_ref(), data.as_os_str()],
+            &["--folds-out", "data.csv", "is the data"],
+        ),
+        (
+            &["--scores-out".as_ref(), extra_spelled.as_os_str()],
+            &["--scores-out", "extra.csv", "is --also-train data"],
+        ),
+        (
+            &[
+                "--folds-out".as_ref(),
+                out.as_os_str(),
+                "--scores-out".as_ref(),
+                spelled.as_os_str(),
+            ],
+            &["--scores-out", "same file"],
+        ),
+    ];
+    for (flags, needles) in cases {
+        let output = run(
+            bin("evaluate")
+                .args(["cv", "--k", "2", "--threshold", "0.5"])
+                .arg(&data)
+                .arg("--also-train")
+                .arg(&extra)
+                .args(flags),
+            None,
+        );
+        assert_error(&output, 2, needles);
+        assert_eq!(stdout(&output), "", "refused before any work");
+    }
+    // `--scores-out` in the other modes, and the report's `evaluation.json`.
+    let model = train_tiny(dir.path());
+    let report = dir.path().join("report");
+    let json = report.join("evaluation.json");
+    let other_modes: [(Vec<&std::ffi::OsStr>, &[&str]); 3] = [
+        (
+            vec![
+                "model".as_ref(),
+                data.as_os_str(),
+                "-m".as_ref(),
+                model.as_os_str(),
+                "--scores-out".as_ref(),
+                model.as_os_str(),
+            ],
+            &["--scores-out", "is the model"],
+        ),
+        (
+            vec![
+                "train-test".as_ref(),
+                extra.as_os_str(),
+                data.as_os_str(),
+                "--scores-out".as_ref(),
+                extra_spelled.as_os_str(),
+            ],
+            &["--scores-out", "extra.csv", "is the training data"],
+        ),
+        (
+            vec![
+                "model".as_ref(),
+                data.as_os_str(),
+                "-m".as_ref(),
+                model.as_os_str(),
+                "--report".as_ref(),
+                report.as_os_str(),
+                "--scores-out".as_ref(),
+                json.as_os_str(),
+            ],
+            &["--scores-out", "evaluation.json", "same file"],
+        ),
+    ];
+    for (args, needles) in other_modes {
+        let output = run(bin("evaluate").args(args), None);
+        assert_error(&output, 2, needles);
+        assert_eq!(stdout(&output), "", "refused before any work");
+    }
+    assert_eq!(
+        (
+            std::fs::read(&data).unwrap(),
+            std::fs::read(&extra).unwrap()
+        ),
+        before
+    );
+    let mut names = names_in(dir.path());
+    names.retain(|n| !n.ends_with(".jscam"));
+    assert_eq!(names, ["data.csv", "extra.csv"]);
+}
+
+/// N88: `--folds-out`, `--report` files and `predict -o` naming a FIFO
+/// are refused at once (a write would block until a reader comes).
+#[test]
+fn a_fifo_output_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipping: mkfifo is not available");
+        return;
+    }
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "2", "--threshold", "0.5"])
+            .arg(fixture("tiny.csv"))
+            .arg("--folds-out")
+            .arg(&fifo),
+        None,
+    );
+    assert_error(&output, 5, &["fifo", "not a regular file"]);
+    let report = dir.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    let planted = report.join("roc.svg");
+    Command::new("mkfifo").arg(&planted).status().unwrap();
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(fixture("tiny.csv"))
+            .arg("--report")
+            .arg(&report),
+        None,
+    );
+    assert_error(&output, 5, &["roc.svg", "not a regular file"]);
+    let output = run(bin("predict").arg("-o").arg(&fifo), Some(b"x\n"));
+    assert_error(&output, 5, &["fifo", "not a regular file"]);
+    for path in [&fifo, &planted] {
+        let kind = std::fs::symlink_metadata(path).unwrap().file_type();
+        assert!(!kind.is_file(), "{} was replaced", path.display());
+    }
+}
+
+/// N89: a symlink planted at `report.md` is replaced by the report; the
+/// file it pointed to is untouched.
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_in_the_report_directory_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = write_file(dir.path(), "victim.txt", "precious");
+    let report = dir.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    std::os::unix::fs::symlink(&victim, report.join("report.md")).unwrap();
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(fixture("tiny.csv"))
+            .arg("--report")
+            .arg(&report),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let md = report.join("report.md");
+    assert!(std::fs::symlink_metadata(&md).unwrap().is_file());
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("# Evaluation report")
+    );
+    assert_eq!(
+        names_in(&report),
+        [
+            "evaluation.json",
+            "pr.svg",
+            "report.md",
+            "roc.svg",
+            "scores.svg"
+        ]
+    );
+}
+
+/// Runs `command` under a file-size limit of `blocks` × 512 bytes, with
+/// SIGXFSZ ignored so that a write past it fails (as on a full disk)
+/// instead of killing the process.
+fn with_file_size_limit(command: &Command, blocks: u32) -> Command {
+    let mut limited = Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""
+        ))
+        .arg(command.get_program())
+        .args(command.get_args());
+    limited
+}
+
+/// N85: a write that fails part-way (a file-size limit standing in for a
+/// full disk) leaves the previous report, fold file and predictions whole,
+/// and no temporary file.
+#[cfg(unix)]
+#[test]
+fn a_failed_write_leaves_the_previous_files_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    let old = [
+        "report.md",
+        "roc.svg",
+        "pr.svg",
+        "scores.svg",
+        "evaluation.json",
+    ];
+    for name in old {
+        write_file(&report, name, format!("old {name}"));
+    }
+    let mut evaluate = bin("evaluate");
+    evaluate
+        .arg("model")
+        .arg(fixture("tiny.csv"))
+        .arg("--report")
+        .arg(&report);
+    // The report is about 3 KB; each SVG is larger than 4 KB.
+    let output = run(&mut with_file_size_limit(&evaluate, 8), None);
+    assert_error(&output, 5, &["writing", "report"]);
+    for name in old {
+        assert_eq!(
+            std::fs::read_to_string(report.join(name)).unwrap(),
+            format!("old {name}")
+        );
+    }
+    assert_eq!(
+        names_in(&report),
+        [
+            "evaluation.json",
+            "pr.svg",
+            "report.md",
+            "roc.svg",
+            "scores.svg"
+        ]
+    );
+
+    let folds = write_file(dir.path(), "folds.csv", "previous folds\n");
+    let rows: Vec<_> = (0..40).flat_map(|_| tiny_rows()).collect();
+    let big = write_file(dir.path(), "big.csv", labeled_csv(&rows, "\n"));
+    let mut cv = bin("evaluate");
+    cv.args(["cv", "--k", "2", "--threshold", "0.5"])
+        .arg(&big)
+        .arg("--folds-out")
+        .arg(&folds);
+    // 960 rows of `row,fold` are about 6 KB.
+    let output = run(&mut with_file_size_limit(&cv, 4), None);
+    assert_error(&output, 5, &["folds.csv"]);
+    assert_eq!(std::fs::read_to_string(&folds).unwrap(), "previous folds\n");
+
+    let predictions = write_file(dir.path(), "p.csv", "previous predictions\n");
+    let mut predict = bin("predict");
+    predict.arg(&big).arg("-o").arg(&predictions);
+    let output = run(&mut with_file_size_limit(&predict, 4), None);
+    assert_error(&output, 5, &["p.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(&predictions).unwrap(),
+        "previous predictions\n"
+    );
+    assert_eq!(
+        names_in(dir.path()),
+        ["big.csv", "folds.csv", "p.csv", "report"]
+    );
+}
+
+/// `predict -o FILE` writes what stdout would get, and nothing to stdout;
+/// N90: a valid 251-byte file name works (the temporary name is short).
+#[test]
+fn predict_writes_to_a_file_with_a_long_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let to_stdout = run(bin("predict").arg(fixture("tiny.csv")), None);
+    assert!(to_stdout.status.success(), "{}", stderr(&to_stdout));
+    let name = format!("{}.csv", "p".repeat(247));
+    assert_eq!(name.len(), 251);
+    let target = dir.path().join(&name);
+    let output = run(
+        bin("predict")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&target),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(std::fs::read(&target).unwrap(), to_stdout.stdout);
+    assert_eq!(names_in(dir.path()), [name]);
+    // `-o` naming the input is refused.
+    let input = write_file(
+        dir.path(),
+        "in.csv",
+        std::fs::read(fixture("tiny.csv")).unwrap(),
+    );
+    let output = run(bin("predict").arg(&input).arg("-o").arg(&input), None);
+    assert_error(&output, 2, &["in.csv", "is the input"]);
+}
+
+/// R71: SIGTERM while `predict -o` writes (here: waits for stdin) removes
+/// the temporary file; the previous file stays.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = write_file(dir.path(), "out.csv", "previous\n");
+    let mut child = bin("predict")
+        .arg("-o")
+        .arg(&target)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"first message\n").unwrap();
+    // Wait (without a time limit on the outcome) for the temporary file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while names_in(dir.path()).len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no temporary file appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let temporary = names_in(dir.path());
+    assert!(
+        temporary.iter().any(|n| n.starts_with(".jscam-")),
+        "{temporary:?}"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert!(!status.success());
+    assert_eq!(names_in(dir.path()), ["out.csv"]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "previous\n");
+}
+
+/// N04, N05: a file given twice, or as data and as `--also-train`, is a
+/// usage error (it would sit on both sides of every split).
+#[test]
+fn a_file_given_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_file(
+        dir.path(),
+        "d.csv",
+        std::fs::read(fixture("tiny.csv")).unwrap(),
+    );
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train").arg(&data).arg(&data).arg("-o").arg(&model),
+        None,
+    );
+    assert_error(&output, 2, &["d.csv", "twice as the training data"]);
+    let output = run(
+        bin("train")
+            .arg(&data)
+            .arg("--also-train")
+            .arg(dir.path().join("./d.csv"))
+            .arg("-o")
+            .arg(&model),
+        None,
+    );
+    assert_error(
+        &output,
+        2,
+        &["d.csv", "as the training data and as --also-train data"],
+    );
+    let output = run(
+        bin("evaluate")
+            .arg("cv")
+            .arg(&data)
+            .arg("--also-train")
+            .arg(&data),
+        None,
+    );
+    assert_error(&output, 2, &["d.csv", "--also-train"]);
+    let output = run(
+        bin("evaluate").arg("train-test").arg(&data).arg(&data),
+        None,
+    );
+    assert_error(&output, 2, &["d.csv", "the test data"]);
+    assert!(!model.exists());
+}
+
+/// N82: the text column equal to the label column; N09: an out-of-range
+/// `--also-train-weight`; N41: `unsure` as the positive label.
+#[test]
+fn contradictory_settings_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.jscam");
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["--text-column", "label"],
+            &["text column", "label column"],
+        ),
+        (
+            &["--also-train-weight", "1e20"],
+            &["also-train", "[0.001, 1000]"],
+        ),
+        (
+            &["--also-train-weight", "0"],
+            &["also-train", "[0.001, 1000]"],
+        ),
+        (&["--positive-label", "unsure"], &["\"unsure\""]),
+    ];
+    for (flags, needles) in cases {
+        let output = run(
+            bin("train")
+                .arg(fixture("tiny.csv"))
+                .arg("-o")
+                .arg(&model)
+                .args(flags),
+            None,
+        );
+        assert_error(&output, 2, needles);
+        let output = run(
+            bin("evaluate")
+                .arg("cv")
+                .arg(fixture("tiny.csv"))
+                .args(flags),
+            None,
+        );
+        assert_error(&output, 2, needles);
+    }
+    assert!(!model.exists());
+}
+
+/// R39, N16: more folds than rows or groups is a data error (exit 3) with
+/// the usable number, never NaN lines; N15, N21: groups that cannot make
+/// folds are a data error too.
+#[test]
+fn folds_that_cannot_be_made_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "100", "--threshold", "0.5"])
+            .arg(fixture("tiny.csv")),
+        None,
+    );
+    assert_error(&output, 3, &["tiny.csv", "100 folds", "--k 12 or fewer"]);
+    assert!(!stdout(&output).contains("NaN"));
+    let rows = tiny_rows();
+    let mut grouped = String::from("text,label,family\n");
+    for (i, (t, l)) in rows.iter().enumerate() {
+        grouped.push_str(&format!("{t},{l},g{}\n", i % 3));
+    }
+    let grouped = write_file(dir.path(), "three_groups.csv", grouped);
+    let output = run(
+        bin("evaluate")
+            .args([
+                "cv",
+                "--k",
+                "5",
+                "--threshold",
+                "0.5",
+                "--group-column",
+                "family",
+            ])
+            .arg(&grouped),
+        None,
+    );
+    assert_error(
+        &output,
+        3,
+        &["three_groups.csv", "3 groups", "--k 3 or fewer"],
+    );
+    // Each group holds one label: a fold's inner folds cannot have both.
+    let mut split = String::from("text,label,family\n");
+    for (i, (t, l)) in rows.iter().enumerate() {
+        split.push_str(&format!("{t},{l},{l}{}\n", i % 2));
+    }
+    let split = write_file(dir.path(), "label_groups.csv", split);
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "2", "--group-column", "family"])
+            .arg(&split),
+        None,
+    );
+    assert_error(&output, 3, &["label_groups.csv", "groups"]);
+    let mut two = String::from("text,label,family\n");
+    for (t, l) in &rows {
+        two.push_str(&format!("{t},{l},{l}\n"));
+    }
+    let two = write_file(dir.path(), "two_groups.csv", two);
+    let output = run(
+        bin("train")
+            .arg(&two)
+            .args(["--group-column", "family", "-o"])
+            .arg(dir.path().join("m.jscam")),
+        None,
+    );
+    assert_error(&output, 3, &["two_groups.csv", "groups"]);
+}
+
+/// N41: rows labeled `unsure` (a reviewed `predict --unsure` output) are
+/// skipped by `train` and `evaluate`, with a count on stderr.
+#[test]
+fn unsure_rows_are_skipped_with_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = tiny_rows();
+    rows.push(("どちらとも言えない".into(), "unsure".into()));
+    rows.push(("判断できない".into(), "unsure".into()));
+    let data = write_file(dir.path(), "reviewed.csv", labeled_csv(&rows, "\n"));
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train").arg(&data).arg("-o").arg(&model).args([
+            "--holdout",
+            "0",
+            "--threshold",
+            "0.5",
+        ]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("reviewed.csv: skipped 2 rows labeled \"unsure\""),
+        "{}",
+        stderr(&output)
+    );
+    let header = inspect_json(&model);
+    assert_eq!(header["header"]["training"]["rows"], 24);
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .arg("-m")
+            .arg(&model),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("skipped 2 rows"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("rows:            24"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// `--ignore-label` (repeatable, `train` and `evaluate`) skips rows with
+/// other labels the way `unsure` rows are skipped, compared after
+/// `--label-map`; without it such rows are a third label.
+#[test]
+fn ignore_label_skips_more_labels_with_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = tiny_rows();
+    rows.push(("あとで確認する".into(), "check".into()));
+    rows.push(("保留にしておく".into(), "check".into()));
+    rows.push(("よく分からない".into(), "x".into()));
+    let data = write_file(dir.path(), "reviewed.csv", labeled_csv(&rows, "\n"));
+    let model = dir.path().join("m.jscam");
+    let train = |extra: &[&str]| {
+        run(
+            bin("train")
+                .arg(&data)
+                .arg("-o")
+                .arg(&model)
+                .args(["--holdout", "0", "--threshold", "0.5"])
+                .args(extra),
+            None,
+        )
+    };
+    let output = train(&["--ignore-label", "check"]);
+    assert_error(&output, 3, &["\"x\""]);
+    assert!(!model.exists());
+    let output = train(&[
+        "--ignore-label",
+        "check",
+        "--label-map",
+        "x=junk",
+        "--ignore-label",
+        " junk ",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("reviewed.csv: skipped 2 rows labeled \"check\", 1 row labeled \"junk\""),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(inspect_json(&model)["header"]["training"]["rows"], 24);
+    let scores = dir.path().join("scores.csv");
+    let output = run(
+        bin("evaluate")
+            .args(["cv", "--k", "3", "--threshold", "0.5"])
+            .arg(&data)
+            .args(["--ignore-label", "check", "--ignore-label", "x"])
+            .arg("--scores-out")
+            .arg(&scores),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("skipped 2 rows labeled \"check\", 1 row labeled \"x\""),
+        "{}",
+        stderr(&output)
+    );
+    let written = csv_rows(&std::fs::read_to_string(&scores).unwrap());
+    assert_eq!(written.len(), 25, "a header and the 24 rows left");
+    assert!(written.iter().all(|r| r[4] != "check" && r[4] != "x"));
+    let output = run(
+        bin("evaluate")
+            .arg("model")
+            .arg(&data)
+            .arg("-m")
+            .arg(&model)
+            .args(["--ignore-label", ""]),
+        None,
+    );
+    assert_error(&output, 2, &["--ignore-label"]);
+}
+
+/// N81: a held-out fraction that leaves one side empty is reported as such
+/// by `train` and `inspect`, not as "--holdout 0".
+#[test]
+fn a_skipped_held_out_split_is_reported_truthfully() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.jscam");
+    let output = run(
+        bin("train")
+            .arg(fixture("tiny.csv"))
+            .arg("-o")
+            .arg(&model)
+            .args(["--holdout", "0.999", "--threshold", "0.5"]),
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "held-out split skipped: too few rows: --holdout 0.999 on 24 rows leaves 24 held out and 0 to train on"
+        ),
+        "{err}"
+    );
+    let output = run(bin("inspect").arg(&model), None);
+    let text = stdout(&output);
+    assert!(
+        text.contains("held-out metrics: none (held-out split skipped: too few rows: --holdout 0.999 on 24 rows"),
+        "{text}"
+    );
+    assert!(!text.contains("--holdout 0)"), "{text}");
+}
+
+/// N35, N74: control characters from a forged model (labels, file paths,
+/// rule, date, feature names), a CSV header or a file name never reach
+/// the terminal raw; N36: a subnormal IDF value is refused on load.
+#[test]
+fn text_from_files_reaches_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path());
+    let bytes = std::fs::read(&model).unwrap();
+    let evil = "x\u{1b}]0;owned\u{7}\u{1b}[2J\nfake: line\r\0";
+    let forged = forge(
+        &bytes,
+        |h| {
+            h["labels"]["positive"] = format!("scam{evil}").into();
+            h["training"]["date"] = evil.into();
+            h["training"]["threshold_rule"] = evil.into();
+            h["training"]["rows_per_label"] = serde_json::json!({ evil: 1 });
+            h["training"]["files"] = serde_json::json!([{
+                "path": evil, "role": evil, "weight": 1.0,
+                "rows_per_label": { evil: 1 }, "sha256": evil
+            }]);
+        },
+        |_| {},
+    );
+    let forged_path = write_file(dir.path(), "forged.jscam", &forged);
+    let output = run(bin("inspect").arg(&forged_path), None);
+    let text = stdout(&output) + &stderr(&output);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\0') && !text.contains('\r'),
+        "{text:?}"
+    );
+    assert!(!text.contains("\nfake: line"), "{text:?}");
+    let forged = forge(
+        &bytes,
+        |h| h["labels"]["positive"] = format!("scam{evil}").into(),
+        |_| {},
+    );
+    let forged_path = write_file(dir.path(), "label.jscam", &forged);
+    let output = run(bin("predict").arg("-m").arg(&forged_path), Some(b"x\n"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        !err.contains('\u{1b}') && err.lines().count() == 1,
+        "{err:?}"
+    );
+    assert!(err.contains("scamx\\u{1b}"), "{err:?}");
+    let output = run(bin("inspect").arg(&forged_path), None);
+    assert!(!stdout(&output).contains('\u{1b}'), "{:?}", stdout(&output));
+
+    // A header and a file name with control characters, in an error.
+    let header = write_file(dir.path(), "h.csv", "te\u{1b}[31mxt\0,label\nx,scam\n");
+    let output = run(bin("predict").arg(&header), None);
+    assert_error(&output, 3, &["te\\u{1b}[31mxt\\0"]);
+    assert!(!stderr(&output).contains('\u{1b}'));
+    let odd_name = dir.path().join("a\nb\u{1b}.csv");
+    let output = run(bin("predict").arg(&odd_name), None);
+    assert_error(&output, 3, &["a\\nb\\u{1b}.csv"]);
+
+    // N36: the first feature's IDF, set to the smallest subnormal.
+    let tiny_idf = forge(
+        &bytes,
+        |_| {},
+        |payload| {
+            let name_len = u32::from_le_bytes(payload[8..12].try_into().unwrap()) as usize;
+            let at = 12 + name_len;
+            payload[at..at + 8].copy_from_slice(&f64::from_bits(1).to_le_bytes());
+        },
+    );
+    let path = write_file(dir.path(), "tiny_idf.jscam", tiny_idf);
+    let output = run(
+        bin("predict").arg("-m").arg(&path),
+        Some(SCAM_EXAMPLE.as_bytes()),
+    );
+    assert_error(&output, 4, &["tiny_idf.jscam", "IDF"]);
+    assert_eq!(stdout(&output), "");
+}
+
+/// N66: duplicate and empty column names give distinct JSON Lines keys.
+#[test]
+fn json_lines_keys_are_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_file(dir.path(), "dup.csv", "id,id,,,text\n1,2,3,4,こんにちは\n");
+    let output = run(bin("predict").arg(&input).args(["--format", "jsonl"]), None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line = stdout(&output);
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(line.trim()).unwrap();
+    // serde_json's map keeps one entry per key: 9 entries, 9 distinct keys.
+    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "column_3",
+            "column_4",
+            "error",
+            "id",
+            "id_2",
+            "label",
+            "note",
+            "probability",
+            "text"
+        ]
+    );
+    assert_eq!(object["id_2"], "2");
+    assert_eq!(object["column_4"], "4");
+}
+
 // Issue 17: operating points, plots, any labeled file, guards, reports.
 
 /// `evaluate … --json` parsed.

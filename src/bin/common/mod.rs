@@ -120,6 +120,19 @@ pub struct ReadArgs {
     /// Rename labels as they are read, e.g. `1=scam,0=legit` or `迷惑=scam,正常=legit`.
     #[arg(long, global = true, value_name = "SRC=DST,…", value_parser = label_map)]
     pub label_map: Option<LabelMap>,
+    /// Skip rows with this label (after --label-map), counted on stderr;
+    /// repeatable. Rows labeled `unsure` are always skipped.
+    #[arg(long, global = true, value_name = "LABEL", value_parser = ignored_label)]
+    pub ignore_label: Vec<String>,
+}
+
+/// Parses `--ignore-label`: a label as the reader compares it (trimmed).
+fn ignored_label(s: &str) -> Result<String, String> {
+    let label = s.trim();
+    if label.is_empty() {
+        return Err("an empty label (rows with an empty label are an error, not skipped)".into());
+    }
+    Ok(label.to_owned())
 }
 
 /// `--label-map` pairs (a newtype: clap reads `Option<Vec<_>>` as a repeated flag).
@@ -136,7 +149,7 @@ fn label_map(s: &str) -> Result<LabelMap, String> {
 impl ReadArgs {
     /// The reading options these flags describe.
     pub fn to_options(&self) -> jscam::data::LabeledCsvOptions {
-        jscam::data::LabeledCsvOptions {
+        let mut options = jscam::data::LabeledCsvOptions {
             text_column: self.text_column.clone(),
             label_column: self.label_column.clone(),
             id_column: self.id_column.clone(),
@@ -152,7 +165,11 @@ impl ReadArgs {
                 .map(|m| m.0.clone())
                 .unwrap_or_default(),
             ..Default::default()
-        }
+        };
+        options
+            .skip_labels
+            .extend(self.ignore_label.iter().cloned());
+        options
     }
 }
 
@@ -183,6 +200,7 @@ pub fn exit_code(err: &anyhow::Error) -> Option<u8> {
                 | Error::EmptyLabel { .. }
                 | Error::Labels { .. }
                 | Error::Input { .. }
+                | Error::Folds(_)
                 | Error::Empty { .. } => EXIT_INPUT,
                 _ => EXIT_OTHER,
             });
@@ -196,7 +214,13 @@ pub fn report(program: &str, err: &anyhow::Error) -> std::process::ExitCode {
     match exit_code(err) {
         None => std::process::ExitCode::SUCCESS,
         Some(code) => {
-            note(format_args!("{program}: error: {err:#}"));
+            // Text from files (names, headers, labels) may hold control
+            // characters: the message stays one visible line.
+            let message = format!("{err:#}");
+            note(format_args!(
+                "{program}: error: {}",
+                jscam::terminal::escape_controls(&message)
+            ));
             std::process::ExitCode::from(code)
         }
     }
@@ -211,38 +235,38 @@ pub fn note(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// True when `a` and `b` name the same existing file (also through links
-/// or different spellings of the path).
-pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return x.dev() == y.dev() && x.ino() == y.ino();
-        }
-    }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
+/// Removes this run's temporary output files if it is interrupted
+/// (SIGINT, SIGTERM, SIGHUP); see [`jscam::output`]. A failure to install
+/// the handler is a warning: the run itself is not affected.
+pub fn clean_up_on_signal(program: &str) {
+    if let Err(e) = jscam::output::remove_temporaries_on_signal() {
+        note(format_args!("{program}: warning: {e}"));
     }
 }
 
-/// Refuses `-o OUT` when it names the same file as `input` (`what` says
-/// which input it is), which would replace the input with the model.
+/// "train: a.csv: skipped 2 rows labeled "unsure"" when rows were skipped.
+pub fn note_skipped(program: &str, data: &jscam::LabeledData) {
+    if let Some(text) = data.skipped_text() {
+        note(format_args!(
+            "{program}: {}: skipped {}",
+            jscam::terminal::escape_controls(&data.files_display()),
+            jscam::terminal::escape_controls(&text)
+        ));
+    }
+}
+
+/// Notes each input file of the run in `plan`.
 ///
 /// # Errors
-/// [`Error::Config`] naming both.
-pub fn refuse_overwriting(
-    input: &std::path::Path,
-    what: &str,
-    out: &std::path::Path,
+/// [`Error::Config`] when a file is given twice (as data twice, or as data
+/// and `--also-train`): its rows would count twice and be on both sides of
+/// a split.
+pub fn inputs<'a, 'b>(
+    plan: &mut jscam::output::OutputPlan,
+    files: impl IntoIterator<Item = (&'a std::path::Path, &'b str)>,
 ) -> Result<(), Error> {
-    if same_file(input, out) {
-        return Err(Error::Config(format!(
-            "-o {} is {what} ({}); write the model somewhere else",
-            out.display(),
-            input.display()
-        )));
+    for (path, what) in files {
+        plan.input(path, what)?;
     }
     Ok(())
 }
@@ -392,7 +416,8 @@ pub struct ModelArgs {
     /// out, never in a test fold (repeatable; e.g. data/messages.csv).
     #[arg(long, value_name = "CSV")]
     pub also_train: Vec<std::path::PathBuf>,
-    /// Loss weight of each --also-train row (rows of the main files weigh 1).
+    /// Loss weight of each --also-train row (rows of the main files weigh
+    /// 1), from 0.001 to 1000.
     #[arg(long, default_value_t = TrainOptions::default().also_train_weight)]
     pub also_train_weight: f64,
     /// Link facts to add to the shipped ones (`KIND VALUE` lines, as in
@@ -410,6 +435,16 @@ pub struct ModelArgs {
 const DEFAULT_CHAR_NGRAMS: &str = "1,2";
 
 impl ModelArgs {
+    /// The input files these flags name (`--also-train`, `--links`), with
+    /// what each is, for an [`jscam::output::OutputPlan`].
+    pub fn inputs(&self) -> impl Iterator<Item = (&std::path::Path, &'static str)> {
+        let also = self
+            .also_train
+            .iter()
+            .map(|p| (p.as_path(), "--also-train data"));
+        also.chain(self.links.iter().map(|p| (p.as_path(), "the --links file")))
+    }
+
     /// The `--also-train` files, read like the main data but without
     /// groups, or `None` when there are none.
     ///
@@ -489,6 +524,7 @@ impl ModelArgs {
             ..TrainOptions::default()
         };
         options.features.validate()?;
+        options.check_settings()?;
         Ok(options)
     }
 }
