@@ -95,12 +95,19 @@ fn no_duplicates_after_normalization() {
     let rows = corpus();
     let normalizer = Normalizer::new();
     let mut seen = BTreeMap::new();
+    let mut same = Vec::new();
     for r in &rows {
         let key = normalizer.normalize(&r.text).text;
         if let Some(other) = seen.insert(key, r.id.clone()) {
-            panic!("{} and {other} are the same after normalization", r.id);
+            same.push(format!("{} and {other}", r.id));
         }
     }
+    assert!(
+        same.is_empty(),
+        "want no two rows the same after normalization, got {}: {}",
+        same.len(),
+        same.join(", ")
+    );
 }
 
 /// The corpus key used to compare messages: NFKC, letters and digits only

@@ -404,8 +404,8 @@ fn models_that_could_score_non_finite_are_refused() {
 /// The real-data protocol with default settings (README, Accuracy): 5 folds
 /// over `real_ja` grouped by page, the corpus on every training side, the
 /// threshold fitted inside each fold. Floors a little under what was
-/// measured on `real_ja` revision 2: ROC-AUC 0.977, recall 0.714 at 1% FPR,
-/// FPR 0.043, F1 0.911 and 12 of 91 genuine notices flagged.
+/// measured on `real_ja` revision 2: ROC-AUC 0.977, recall 0.716 at 1% FPR,
+/// FPR 0.043, F1 0.912 and 12 of 91 genuine notices flagged.
 #[test]
 fn accuracy_floor_on_real_messages() {
     let Some(path) = shared("real_ja") else {
