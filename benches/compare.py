@@ -864,6 +864,7 @@ def cmd_protocol(args: argparse.Namespace) -> None:
         )
 
     print_protocol_table(results, args.max_fpr)
+    print_genuine_notices(args.data, data.y, folds, results)
     if args.out:
         report = {
             "protocol": (
@@ -899,6 +900,32 @@ def cmd_protocol(args: argparse.Namespace) -> None:
         with open(args.out, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
             handle.write("\n")
+
+
+# The genuine company and public-body notices of real_ja (legit rows), as
+# benches/defaults.py counts them for jscam.
+NOTICES = {"otp", "account_notice", "card_notice", "bank_notice", "carrier_notice",
+           "delivery_notice", "payment_notice", "gov_notice", "appointment", "marketing"}
+
+
+def print_genuine_notices(path: str, y: np.ndarray, folds: np.ndarray, results: dict) -> None:
+    """Genuine notices flagged per baseline, each at its own fold's threshold
+    (only when the evaluated file has a `category` column)."""
+    from scipy.special import expit
+
+    try:
+        categories = read_column(path, "category")
+    except SystemExit:
+        return
+    notices = [i for i, c in enumerate(categories)
+               if c in NOTICES and y[i] == 0 and folds[i] >= 0]
+    for name, r in results.items():
+        thresholds = r["threshold_probability_per_fold"]
+        flagged = sum(
+            expit(r["scores_log_odds"][i]) >= thresholds[int(folds[i])] for i in notices
+        )
+        print(f"{name}: genuine notices flagged {flagged} of {len(notices)}")
+    print()
 
 
 def print_protocol_table(results: dict, max_fpr: float) -> None:

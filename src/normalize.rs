@@ -21,6 +21,7 @@
 //! when the model is loaded.
 #![doc(hidden)]
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
@@ -421,18 +422,6 @@ fn fold_and_space(chars: impl Iterator<Item = char>, scratch: &mut String) {
     }
 }
 
-/// Cuts `text` to at most `max` bytes without splitting a character.
-pub fn truncate_at_char_boundary(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 /// Joins "a m a z o n" into "amazon" (letters spaced out to dodge filters).
 fn collapse_spaced_letters(input: &str, output: &mut String) {
     output.clear();
@@ -545,7 +534,7 @@ fn trim_url_tail(url: &str) -> (&str, &str) {
 /// and trailing dots too, and `%XX` escapes in the host are decoded.
 /// Returns (host, path, spoofed): `spoofed` when the authority held
 /// userinfo or a backslash, tricks that show one host and open another.
-fn split_url(url: &str, has_scheme: bool) -> (String, &str, bool) {
+fn split_url(url: &str, has_scheme: bool) -> (Cow<'_, str>, &str, bool) {
     let rest = if has_scheme {
         let after_colon = url.find(':').map_or(url, |at| &url[at + 1..]);
         after_colon.trim_start_matches(['/', '\\'])
@@ -561,16 +550,19 @@ fn split_url(url: &str, has_scheme: bool) -> (String, &str, bool) {
     // Either way the link is a spoof, and the host before it is not trusted.
     let host = host.split('\\').next().unwrap_or("");
     let host = host.split(':').next().unwrap_or("");
-    let host = percent_decode_host(host);
-    let host = host.trim_end_matches('.').to_owned();
+    // Borrowed unless an escape had to be decoded: no allocation per link.
+    let host = match percent_decode_host(host) {
+        Cow::Borrowed(host) => Cow::Borrowed(host.trim_end_matches('.')),
+        Cow::Owned(host) => Cow::Owned(host.trim_end_matches('.').to_owned()),
+    };
     (host, path, userinfo || backslash)
 }
 
 /// Decodes `%XX` escapes that stand for ASCII letters, digits, `.` and
 /// `-`; other escapes stay as they are (and make the host unrecognizable).
-fn percent_decode_host(host: &str) -> std::borrow::Cow<'_, str> {
+fn percent_decode_host(host: &str) -> Cow<'_, str> {
     if !host.contains('%') {
-        return std::borrow::Cow::Borrowed(host);
+        return Cow::Borrowed(host);
     }
     let bytes = host.as_bytes();
     let mut decoded = String::with_capacity(host.len());
@@ -592,12 +584,12 @@ fn percent_decode_host(host: &str) -> std::borrow::Cow<'_, str> {
             }
         }
     }
-    std::borrow::Cow::Owned(decoded)
+    Cow::Owned(decoded)
 }
 
 fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkFacts) {
     let (host, path, spoofed) = split_url(url, has_scheme);
-    let host = host.as_str();
+    let host = host.as_ref();
     out.push_entity(&["<url>"]);
     if !has_scheme {
         out.push_entity(&["url:bare"]);
