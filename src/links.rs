@@ -37,6 +37,7 @@ enum Kind {
     Brand,
     Open,
     Name,
+    Channel,
 }
 
 /// A sender, by its index in [`LinkFacts`]' sender list.
@@ -54,8 +55,10 @@ pub struct LinkFacts {
     /// Hosts where anyone can publish, each with an optional path prefix
     /// (`line.me` + `/ti/p` is an account page, not LINE itself).
     open: HashMap<String, Vec<String>>,
-    /// Sender names as written in messages (normalized), with their sender.
-    names: Vec<(String, SenderId)>,
+    /// Sender names as written in messages (normalized), with their sender
+    /// and whether the name is one of the sender's own channels (its app or
+    /// member site) rather than the sender itself.
+    names: Vec<(String, SenderId, bool)>,
     senders: Vec<String>,
     sender_ids: HashMap<String, SenderId>,
     /// Built on first use from `names`.
@@ -179,7 +182,8 @@ impl LinkFacts {
 
     fn add(&mut self, text: &str, origin: &str) -> Result<()> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut seen_names: HashSet<(String, SenderId)> = self.names.iter().cloned().collect();
+        let mut seen_names: HashSet<(String, SenderId, bool)> =
+            self.names.iter().cloned().collect();
         for (number, line) in text.lines().enumerate() {
             let Some(fact) = parse_line(line)
                 .map_err(|reason| Error::Config(format!("{origin}:{}: {reason}", number + 1)))?
@@ -218,9 +222,9 @@ impl LinkFacts {
                         paths.push(path.to_owned());
                     }
                 }
-                Kind::Name => {
-                    let id = sender.expect("parse_line requires a sender for `name`");
-                    let entry = (normalize_name(&fact.value), id);
+                Kind::Name | Kind::Channel => {
+                    let id = sender.expect("parse_line requires a sender for `name` and `channel`");
+                    let entry = (normalize_name(&fact.value), id, fact.kind == Kind::Channel);
                     if seen_names.insert(entry.clone()) {
                         self.names.push(entry);
                     }
@@ -292,20 +296,24 @@ impl LinkFacts {
     }
 
     /// The senders named in normalized `text` (sorted, without repeats),
-    /// written to `found`. Latin names must stand alone (`au` is not found
-    /// in `audio`); names in other scripts may sit anywhere.
-    pub fn senders_named(&self, text: &str, found: &mut Vec<SenderId>) {
+    /// written to `found`; true when the text names one of their own
+    /// channels (an app or member site). Latin names must stand alone (`au`
+    /// is not found in `audio`); names in other scripts may sit anywhere.
+    pub fn senders_named(&self, text: &str, found: &mut Vec<SenderId>) -> bool {
         found.clear();
+        let mut channel = false;
         let matcher = self.name_matcher.get_or_init(|| {
             if self.names.is_empty() {
                 return None;
             }
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
-                .build(self.names.iter().map(|(name, _)| name.as_str()))
+                .build(self.names.iter().map(|(name, _, _)| name.as_str()))
                 .ok()
         });
-        let Some(matcher) = matcher else { return };
+        let Some(matcher) = matcher else {
+            return false;
+        };
         let bytes = text.as_bytes();
         for m in matcher.find_iter(text) {
             let name = &self.names[m.pattern().as_usize()];
@@ -316,10 +324,12 @@ impl LinkFacts {
             let glued_after = ends_latin && bytes.get(m.end()).copied().is_some_and(latin_edge);
             if !glued_before && !glued_after {
                 found.push(name.1);
+                channel |= name.2;
             }
         }
         found.sort_unstable();
         found.dedup();
+        channel
     }
 }
 
@@ -342,10 +352,24 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
     if line.is_empty() {
         return Ok(None);
     }
-    let mut parts = line.split_whitespace();
-    let (Some(kind), Some(value), sender, None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // A name may hold spaces (`my docomo`): for `name` and `channel` the
+    // sender is the last word and the name everything between.
+    let named = line.starts_with("name ") || line.starts_with("channel ");
+    let mut parts: Vec<&str> = line.split_whitespace().collect();
+    if named && parts.len() > 3 {
+        let (kind, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let (name, sender) = rest
+            .trim()
+            .rsplit_once(char::is_whitespace)
+            .unwrap_or((rest, ""));
+        parts = vec![kind, name.trim_end(), sender];
+    }
+    let (Some(&kind), Some(&value), sender, None) = (
+        parts.first(),
+        parts.get(1),
+        parts.get(2).copied(),
+        parts.get(3),
+    ) else {
         return Err(format!("expected `KIND VALUE [SENDER]`, found {line:?}"));
     };
     let kind = match kind {
@@ -356,14 +380,15 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
         "brand" => Kind::Brand,
         "open" => Kind::Open,
         "name" => Kind::Name,
+        "channel" => Kind::Channel,
         other => {
             return Err(format!(
-                "unknown kind {other:?} (official, official-short, shortener, public, brand, open, name)"
+                "unknown kind {other:?} (official, official-short, shortener, public, brand, open, name, channel)"
             ));
         }
     };
     let sender = match (kind, sender) {
-        (Kind::Official | Kind::OfficialShort | Kind::Name, Some(s)) => {
+        (Kind::Official | Kind::OfficialShort | Kind::Name | Kind::Channel, Some(s)) => {
             let valid = s
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -373,14 +398,17 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
             Some(s.to_ascii_lowercase())
         }
         (Kind::Name, None) => return Err("`name` needs a sender: `name NAME SENDER`".into()),
+        (Kind::Channel, None) => {
+            return Err("`channel` needs a sender: `channel NAME SENDER`".into());
+        }
         (_, Some(extra)) => {
             return Err(format!(
-                "unexpected {extra:?}: only official, official-short and name take a sender"
+                "unexpected {extra:?}: only official, official-short, name and channel take a sender"
             ));
         }
         (_, None) => None,
     };
-    if kind == Kind::Name {
+    if matches!(kind, Kind::Name | Kind::Channel) {
         return Ok(Some(Fact {
             kind,
             value: value.to_owned(),
@@ -533,6 +561,12 @@ mod tests {
         assert!(LinkFacts::parse("official a.jp s extra", "f").is_err());
         assert!(LinkFacts::parse("shortener a.jp sender", "f").is_err());
         assert!(LinkFacts::parse("name アマゾン", "f").is_err());
+        assert!(LinkFacts::parse("channel 楽天e-navi", "f").is_err());
+        let spaced = LinkFacts::parse("channel my example app examplebank", "f").unwrap();
+        let mut found = Vec::new();
+        assert!(spaced.senders_named("my example appで確認", &mut found));
+        assert_eq!(found.len(), 1);
+        assert!(!spaced.senders_named("my exampleで確認", &mut found));
     }
 
     #[test]

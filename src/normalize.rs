@@ -30,7 +30,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization};
 use crate::links::LinkFacts;
 
 /// Version of the normalization rules; stored in models and checked on load.
-pub const NORMALIZATION_VERSION: u32 = 4;
+pub const NORMALIZATION_VERSION: u32 = 5;
 
 /// Messages are cut to this many bytes of *visible* text (on a character
 /// boundary): invisible characters and repeated whitespace do not count, so
@@ -491,8 +491,11 @@ fn extract_entities(out: &mut Normalized, links: &LinkFacts) {
             .chars()
             .all(|c| matches!(c, 'x' | '◯' | '○' | '●' | '*'))
         {
+            // A masked code keeps its length: six masked digits are a
+            // one-time code as much as six real ones.
             out.push_entity(&["<num>"]);
             out.push_entity(&["num:masked"]);
+            out.push_entity(&["num:len", number_length_class(matched.chars().count())]);
             Some(found.range())
         } else if matched.contains('x') {
             out.push_entity(&["<phone>"]);
@@ -677,22 +680,28 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkF
 /// block is binary, so the absence of `<url>` says it.)
 fn sender_entities(out: &mut Normalized, links: &LinkFacts) {
     let mut senders = std::mem::take(&mut out.senders);
-    links.senders_named(&out.text, &mut senders);
+    let channel_named = links.senders_named(&out.text, &mut senders);
     if !senders.is_empty() {
         out.push_entity(&["brand:named"]);
+        let own = out.link_ends.iter().all(|&(host_start, host_end, end)| {
+            links.is_own_link(
+                &out.link_text[host_start..host_end],
+                &out.link_text[host_end..end],
+                &senders,
+            )
+        });
         if !out.link_ends.is_empty() {
-            let own = out.link_ends.iter().all(|&(host_start, host_end, end)| {
-                links.is_own_link(
-                    &out.link_text[host_start..host_end],
-                    &out.link_text[host_end..end],
-                    &senders,
-                )
-            });
             out.push_entity(&[if own {
                 "brand:own_link"
             } else {
                 "brand:other_link"
             }]);
+        }
+        // Sending the reader to the sender's own app or member site, and
+        // nowhere else, is what a genuine notice does; a phishing text that
+        // names the app links away from it.
+        if channel_named && own {
+            out.push_entity(&["brand:own_channel"]);
         }
     }
     out.senders = senders;
@@ -734,20 +743,24 @@ fn digit_entities(
         return Some(range);
     }
     if digits >= 4 {
-        // Keep the number's size class, not its value: an 8-digit order
-        // number and a 6-digit passcode mean different things.
-        const LENGTHS: [&str; 14] = [
-            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13+",
-        ];
         out.push_entity(&["<num>"]);
         let separated = run_trimmed.contains(',') || run_trimmed.contains(['-', ' ']);
         if separated {
             out.push_entity(&["num:grouped"]);
         }
-        out.push_entity(&["num:len", LENGTHS[digits.min(13)]]);
+        out.push_entity(&["num:len", number_length_class(digits)]);
         return Some(range);
     }
     None
+}
+
+/// A number's size class, not its value: an 8-digit order number and a
+/// 6-digit passcode mean different things.
+fn number_length_class(digits: usize) -> &'static str {
+    const LENGTHS: [&str; 14] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13+",
+    ];
+    LENGTHS[digits.min(13)]
 }
 
 /// Japanese phone number type from its leading digits.
@@ -922,9 +935,17 @@ mod tests {
         let (text, e) = norm("認証コードは123456です。3日以内");
         assert_eq!(text, "認証コードは です。3日以内");
         assert_eq!(e, vec!["<num>", "num:len6"]);
-        for masked in ["G-XXXXXX", "コードは◯◯◯◯◯◯です", "番号****"] {
+        for (masked, len) in [
+            ("G-XXXXXX", "6"),
+            ("コードは◯◯◯◯◯◯です", "6"),
+            ("番号****", "4"),
+        ] {
             let (_, e) = norm(masked);
-            assert_eq!(e, vec!["<num>", "num:masked"], "{masked}");
+            assert_eq!(
+                e,
+                vec!["<num>", "num:masked", &format!("num:len{len}")],
+                "{masked}"
+            );
         }
         let (_, e) = norm("090-xxxx-xxxx");
         assert_eq!(e, vec!["<phone>", "phone:masked"]);
@@ -1114,6 +1135,24 @@ mod tests {
         assert!(spoof.contains(&"brand:other_link".to_owned()), "{spoof:?}");
         let none = facts("明日は雨だって");
         assert!(!none.iter().any(|e| e.starts_with("brand:")), "{none:?}");
+    }
+
+    #[test]
+    fn naming_the_senders_own_app_is_a_fact_unless_a_link_leads_elsewhere() {
+        let facts = |text: &str| norm(text).1;
+        let has = |e: &[String], f: &str| e.iter().any(|x| x == f);
+        let app = facts("【楽天カード】ご利用確認のお願い。楽天e-NAVIよりご回答ください");
+        assert!(has(&app, "brand:own_channel"), "{app:?}");
+        assert!(has(&app, "brand:named"), "{app:?}");
+        let spaced = facts("My docomoでご確認ください");
+        assert!(has(&spaced, "brand:own_channel"), "{spaced:?}");
+        let own = facts("Vpassでご確認ください https://www.smbc-card.com/x");
+        assert!(has(&own, "brand:own_channel"), "{own:?}");
+        let away = facts("Vpassの確認が必要です https://vpass-check.top/x");
+        assert!(!has(&away, "brand:own_channel"), "{away:?}");
+        assert!(has(&away, "brand:other_link"), "{away:?}");
+        let name_only = facts("三井住友カードです。ご利用確認のお願い");
+        assert!(!has(&name_only, "brand:own_channel"), "{name_only:?}");
     }
 
     proptest::proptest! {
