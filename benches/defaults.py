@@ -13,7 +13,7 @@ the ten company and public-body notice categories (NOTICES below), each decided
 at its own fold's threshold.
 
 Usage (from the repository root, after `cargo build --release`):
-    python3 benches/defaults.py [--bin target/release/evaluate] [--quick] [--stages ABCDE]
+    python3 benches/defaults.py [--bin target/release/evaluate] [--quick] [--stages ABCDEFG]
 Standard library only. Takes about 15 minutes on 2 cores (all stages).
 """
 
@@ -34,7 +34,7 @@ UCI = "../shared/data/uci_sms_spam_collection/messages.csv"
 
 # The defaults as chosen; every stage varies some of them.
 CHOSEN = {"char": "1,2", "word": "2", "alpha": "0.05", "weight": "0.25",
-          "knowledge": "0", "power": "1"}
+          "knowledge": "0", "power": "1", "length": "8,15"}
 
 # The genuine company and public-body notices of real_ja (legit rows only).
 NOTICES = {"otp", "account_notice", "card_notice", "bank_notice", "carrier_notice",
@@ -46,6 +46,7 @@ def flags(c: dict) -> list[str]:
         "--char-ngrams", c["char"], "--word-ngrams", c["word"],
         "--alpha", c["alpha"], "--also-train-weight", c["weight"],
         "--knowledge-scale", c["knowledge"], "--norm-power", c["power"],
+        "--length-buckets", c["length"],
     ] + c.get("extra", [])
 
 
@@ -86,8 +87,8 @@ def notices_flagged(data: str, folds_csv: str, scores_csv: str, result: dict) ->
     return flagged, total
 
 
-def real(binary: str, c: dict, rule: list[str]) -> dict:
-    return evaluate(binary, [REAL, "--group-column", "source", "--also-train", CORPUS,
+def real(binary: str, c: dict, rule: list[str], corpus: str = CORPUS) -> dict:
+    return evaluate(binary, [REAL, "--group-column", "source", "--also-train", corpus,
                              *flags(c), *rule], notices_of=REAL)
 
 
@@ -107,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default="target/release/evaluate")
     parser.add_argument("--quick", action="store_true", help="fewer candidates")
-    parser.add_argument("--stages", default="ABCDE", help="which tables to run, e.g. E")
+    parser.add_argument("--stages", default="ABCDEFG", help="which tables to run, e.g. E")
     args = parser.parse_args()
     fixed = ["--threshold", "0.5"]
     for stage in args.stages:
@@ -192,7 +193,63 @@ def stage_e(args, fixed) -> None:
               flush=True)
 
 
-STAGES = {"A": stage_a, "B": stage_b, "C": stage_c, "D": stage_d, "E": stage_e}
+def write_corpus(path: str, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        out.writeheader()
+        out.writerows(rows)
+
+
+def stage_f(args, fixed) -> None:
+    """What the corpus revision 4 rows bring, and whether training on scams
+    padded with ordinary text (against dilution) pays on real messages."""
+    import random
+    print("\n### F. Corpus revision 4 and padded scams (default threshold rule)\n")
+    print(HEADER)
+    with open(CORPUS, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    print(row("corpus revision 4 (default)", real(args.bin, CHOSEN, [])), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        older = os.path.join(tmp, "revision3.csv")
+        write_corpus(older, [r for r in rows if r["id"][:3] not in ("li-", "sh-")])
+        print(row("without the revision 4 rows", real(args.bin, CHOSEN, [], older)), flush=True)
+        # Padding: the corpus's own everyday and appointment texts without links.
+        ordinary = [r["text"].replace("\n", " ") for r in rows if r["label"] == "legit"
+                    and r["category"] in ("personal", "school_work_municipal", "appointment")
+                    and "http" not in r["text"]]
+        scams = [r for r in rows if r["label"] == "scam"]
+        for share in (0.5, 1.0):
+            rng = random.Random(7)
+            padded = list(rows)
+            for r in rng.sample(scams, int(len(scams) * share)):
+                length = rng.randint(30, 130)
+                text = ""
+                while len(text) < length:
+                    text += rng.choice(ordinary)
+                joiner = rng.choice(["", "\n", " "])
+                padded.append(dict(r, id=r["id"] + "-pad", text=r["text"] + joiner + text[:length]))
+            path = os.path.join(tmp, f"padded{share}.csv")
+            write_corpus(path, padded)
+            label = f"plus a copy of {share:.0%} of the corpus scams padded with 30–130 ordinary characters"
+            print(row(label, real(args.bin, CHOSEN, [], path)), flush=True)
+
+
+def stage_g(args, fixed) -> None:
+    """Message-length facts, each candidate at three seeds (the folds
+    change with the seed, so the spread shows what is noise)."""
+    print("\n### G. Message-length facts (default threshold rule, seeds 0, 1, 2)\n")
+    print(HEADER)
+    for length in ["off", "8", "10", "8,15", "8,15,30", "8,15,30,60"]:
+        for seed in ["0", "1", "2"]:
+            c = dict(CHOSEN, length=length, extra=["--seed", seed])
+            label = f"length buckets {length}, seed {seed}"
+            if length == CHOSEN["length"]:
+                label = f"**{label}** (default)"
+            print(row(label, real(args.bin, c, [])), flush=True)
+
+
+STAGES = {"A": stage_a, "B": stage_b, "C": stage_c, "D": stage_d, "E": stage_e, "F": stage_f,
+          "G": stage_g}
 
 
 if __name__ == "__main__":

@@ -70,6 +70,15 @@ pub struct FeatureConfig {
     /// dilutes less. p = 0 is raw TF-IDF scaled by 1/r.
     #[serde(default = "l2_norm_power")]
     pub norm_power: f64,
+    /// Upper bounds (in letters and digits of the normalized text, links
+    /// and numbers left out) of the message-length facts: a message gets
+    /// `len:leB` for the first bound B it does not exceed, none when longer
+    /// than the last. A greeting of five letters carries little evidence:
+    /// the fact lets the model learn how often such messages are scams,
+    /// instead of deciding them on their few character n-grams alone.
+    /// Empty: no length facts.
+    #[serde(default)]
+    pub length_buckets: Vec<u32>,
 }
 
 fn l2_norm_power() -> f64 {
@@ -101,9 +110,17 @@ impl Default for FeatureConfig {
             extra_links: Vec::new(),
             knowledge_scale: 0.0,
             norm_power: 1.0,
+            length_buckets: DEFAULT_LENGTH_BUCKETS.to_vec(),
         }
     }
 }
+
+/// The default message-length facts: at most 8 letters, and 9 to 15
+/// (chosen on real messages; docs/real-data.md, table G).
+pub const DEFAULT_LENGTH_BUCKETS: [u32; 2] = [8, 15];
+
+/// Most length buckets accepted.
+pub const MAX_LENGTH_BUCKETS: usize = 16;
 
 impl FeatureConfig {
     /// Checks that the settings make sense.
@@ -141,6 +158,16 @@ impl FeatureConfig {
             return Err(Error::Config(format!(
                 "norm power must be in [0, 1], got {}",
                 self.norm_power
+            )));
+        }
+        let increasing = self.length_buckets.windows(2).all(|w| w[0] < w[1]);
+        if !increasing
+            || self.length_buckets.first() == Some(&0)
+            || self.length_buckets.len() > MAX_LENGTH_BUCKETS
+        {
+            return Err(Error::Config(format!(
+                "length buckets must be at most {MAX_LENGTH_BUCKETS} increasing numbers from 1, got {:?}",
+                self.length_buckets
             )));
         }
         if self.min_df == 0 || self.max_features == 0 {
@@ -305,6 +332,24 @@ impl Extractor {
         normalizer.normalize_into(text, normalized);
         for entity in normalized.entities() {
             each(feature_hash(entity), entity);
+        }
+        if !config.length_buckets.is_empty() {
+            let letters = normalized
+                .text
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .count();
+            if let Some(bound) = config
+                .length_buckets
+                .iter()
+                .find(|&&b| letters <= b as usize)
+            {
+                use std::fmt::Write as _;
+                key.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(key, "len:le{bound}");
+                each(feature_hash(key), key);
+            }
         }
         let bigrams = config.word_ngrams >= 2;
         // Tokens are slices of the normalized text, so the previous one is
@@ -747,12 +792,53 @@ mod tests {
     }
 
     #[test]
+    fn message_length_is_a_fact_of_the_first_bucket_it_fits() {
+        let config = FeatureConfig::default();
+        let named = |text: &str| -> Vec<String> {
+            let (docs, names) = extract(&[text], &config);
+            docs[0]
+                .terms
+                .iter()
+                .map(|&(h, _)| names.get(h).to_owned())
+                .filter(|n| n.starts_with("len:"))
+                .collect()
+        };
+        assert_eq!(named("こんにちは"), ["len:le8"]);
+        // Links and numbers are not text: they do not make a message long.
+        assert_eq!(
+            named("こんにちは https://example.com/abcdefghijk 0312345678"),
+            ["len:le8"]
+        );
+        assert_eq!(named("明日の会議は十時からです"), ["len:le15"]);
+        assert!(named("明日の会議は十時からです。資料は共有フォルダにあります").is_empty());
+        let off = FeatureConfig {
+            length_buckets: Vec::new(),
+            ..FeatureConfig::default()
+        };
+        let (docs, names) = extract(&["こんにちは"], &off);
+        assert!(
+            docs[0]
+                .terms
+                .iter()
+                .all(|&(h, _)| !names.get(h).starts_with("len:"))
+        );
+        for bad in [vec![0], vec![15, 8], vec![8, 8]] {
+            let config = FeatureConfig {
+                length_buckets: bad.clone(),
+                ..FeatureConfig::default()
+            };
+            assert!(config.validate().is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
     fn min_df_and_max_features_bound_the_vocabulary() {
         let config = FeatureConfig {
             word_ngrams: 1,
             char_ngram_min: 0,
             char_ngram_max: 0,
             min_df: 2,
+            length_buckets: Vec::new(),
             ..Default::default()
         };
         let (docs, names) = extract(&["犬 と 猫", "犬 と 鳥", "犬 だ"], &config);
@@ -904,6 +990,7 @@ mod tests {
     fn unknown_text_gives_an_empty_row() {
         let config = FeatureConfig {
             min_df: 1,
+            length_buckets: Vec::new(),
             ..Default::default()
         };
         let (docs, names) = extract(&["犬"], &config);

@@ -357,6 +357,38 @@ where
     Ok((parse(a)?, parse(b)?))
 }
 
+/// The bounds of the message-length facts, as a flag value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LengthBuckets(pub Vec<u32>);
+
+impl Default for LengthBuckets {
+    fn default() -> Self {
+        LengthBuckets(FeatureConfig::default().length_buckets)
+    }
+}
+
+impl std::fmt::Display for LengthBuckets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("off");
+        }
+        let bounds: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        f.write_str(&bounds.join(","))
+    }
+}
+
+/// Parses `8,15` (or `off`) for `--length-buckets`; the library checks the
+/// order.
+pub fn parse_length_buckets(s: &str) -> Result<LengthBuckets, String> {
+    if s.trim() == "off" {
+        return Ok(LengthBuckets(Vec::new()));
+    }
+    s.split(',')
+        .map(|v| v.trim().parse::<u32>().map_err(|e| format!("{v:?}: {e}")))
+        .collect::<Result<Vec<u32>, String>>()
+        .map(LengthBuckets)
+}
+
 /// Model and training flags shared by `train` and `evaluate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModelArgs {
@@ -412,6 +444,10 @@ pub struct ModelArgs {
     /// and appended text dilutes less.
     #[arg(long, default_value_t = FeatureConfig::default().norm_power)]
     pub norm_power: f64,
+    /// Message-length facts: upper bounds in letters, e.g. 8,15 (a message
+    /// of at most 8 letters gets len:le8, of 9 to 15 len:le15); "off": none.
+    #[arg(long, default_value_t = LengthBuckets::default(), value_parser = parse_length_buckets)]
+    pub length_buckets: LengthBuckets,
     /// Labeled CSV whose rows are always on the training side: never held
     /// out, never in a test fold (repeatable; e.g. data/messages.csv).
     #[arg(long, value_name = "CSV")]
@@ -504,6 +540,7 @@ impl ModelArgs {
                 max_features: self.max_features,
                 knowledge_scale: self.knowledge_scale,
                 norm_power: self.norm_power,
+                length_buckets: self.length_buckets.0.clone(),
                 extra_links: match &self.links {
                     Some(path) => jscam::links::read_extra(path)?,
                     None => Vec::new(),
