@@ -765,7 +765,7 @@ fn cross_validate<'py>(
     let also = also_train.map(also_train_data).transpose()?;
     let grouped = data.groups.is_some();
     let result = on_threads(py, n_threads, || {
-        jscam::eval::cross_validate(&data, also.as_ref(), &options, k, grouped)
+        jscam::eval::cross_validate(&data, also.as_ref(), &options, k)
     })?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {} rows given in memory (seed {}), pooled out-of-fold scores, threshold by {}",
