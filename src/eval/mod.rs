@@ -575,7 +575,7 @@ fn cross_validate_unnamed(
     options: &TrainOptions,
     k: usize,
 ) -> Result<CrossValidation> {
-    options.check_settings()?;
+    options.check()?;
     let negative = data.check_two_classes(&options.positive_label)?;
     if let Some(also) = also_train {
         also.check_labels_within(&options.positive_label, &negative)?;

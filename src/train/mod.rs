@@ -12,6 +12,7 @@ use crate::data::LabeledData;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Vocabulary};
 use crate::metrics::{self, Summary};
+use crate::model::threshold::check_probability;
 use crate::model::{HeldOutMetrics, Labels, Model, ModelHeader, Threshold, TrainingInfo};
 use crate::normalize::NORMALIZATION_VERSION;
 use crate::solver::{FitParams, FittedWeights};
@@ -188,14 +189,7 @@ impl TrainOptions {
         data: &LabeledData,
         also_train: Option<&LabeledData>,
     ) -> Result<TrainOutcome> {
-        self.features.validate()?;
-        if !(0.0..1.0).contains(&self.holdout_fraction) {
-            return Err(Error::Config(format!(
-                "held-out fraction must be in [0, 1), got {}",
-                self.holdout_fraction
-            )));
-        }
-        self.check_settings()?;
+        self.check()?;
         let negative = data.check_two_classes(&self.positive_label)?;
         data.check_has_text()?;
         if let Some(also) = also_train {
@@ -436,12 +430,35 @@ impl TrainOptions {
         (header, vocabulary, weights)
     }
 
-    /// Checks the settings that do not depend on the data: the positive
-    /// label and the weight of also-train rows.
+    /// Checks every setting that does not depend on the data: features,
+    /// solver, held-out fraction, threshold rule and folds, positive label,
+    /// weight of also-train rows. The one check of the options: training,
+    /// cross-validation, the binaries' flags and the Python binding all call
+    /// it before reading anything.
     ///
     /// # Errors
     /// [`Error::Config`] naming the setting.
-    pub fn check_settings(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
+        self.features.validate()?;
+        self.fit.check()?;
+        if !(0.0..1.0).contains(&self.holdout_fraction) {
+            return Err(Error::Config(format!(
+                "held-out fraction (--holdout) must be in [0, 1), got {}",
+                self.holdout_fraction
+            )));
+        }
+        match self.threshold {
+            ThresholdRule::Fixed(_) => {}
+            ThresholdRule::MaxFpr(v) => _ = check_probability("--max-fpr", v)?,
+            ThresholdRule::MinPrecision(v) => _ = check_probability("--min-precision", v)?,
+            ThresholdRule::BestF1WithinFpr(v) => _ = check_probability("--f1-max-fpr", v)?,
+        }
+        if self.threshold_folds < 2 {
+            return Err(Error::Config(format!(
+                "threshold folds (--threshold-folds) must be at least 2, got {}",
+                self.threshold_folds
+            )));
+        }
         if self.positive_label == crate::model::UNSURE_LABEL {
             return Err(Error::Config(format!(
                 "the positive label cannot be {:?}: predict writes it for undecided messages",
@@ -524,25 +541,66 @@ mod tests {
     }
 
     #[test]
+    fn one_check_refuses_each_bad_setting_naming_its_flag() {
+        assert!(TrainOptions::default().check().is_ok());
+        let fit = |f: fn(&mut FitParams)| {
+            let mut options = TrainOptions::default();
+            f(&mut options.fit);
+            options
+        };
+        let cases = [
+            (fit(|f| f.gradient_tolerance = 0.0), "--tol"),
+            (fit(|f| f.gradient_tolerance = f64::NAN), "--tol"),
+            (fit(|f| f.alpha = -1.0), "--alpha"),
+            (fit(|f| f.max_iterations = 0), "--max-iter"),
+            (
+                TrainOptions {
+                    holdout_fraction: 1.0,
+                    ..Default::default()
+                },
+                "--holdout",
+            ),
+            (
+                TrainOptions {
+                    threshold_folds: 1,
+                    ..Default::default()
+                },
+                "--threshold-folds",
+            ),
+            (
+                TrainOptions {
+                    threshold: ThresholdRule::MaxFpr(1.5),
+                    ..Default::default()
+                },
+                "--max-fpr",
+            ),
+        ];
+        for (options, flag) in cases {
+            let err = options.check().unwrap_err().to_string();
+            assert!(err.contains(flag), "want {flag} named, got {err}");
+        }
+    }
+
+    #[test]
     fn out_of_range_weights_and_the_unsure_label_are_refused() {
         for weight in [1e20, 0.0, -1.0, f64::NAN, f64::INFINITY, 1e-9] {
             let options = TrainOptions {
                 also_train_weight: weight,
                 ..Default::default()
             };
-            assert!(options.check_settings().is_err(), "{weight}");
+            assert!(options.check().is_err(), "{weight}");
         }
         for weight in [1e-3, 0.25, 1.0, 1e3] {
             let options = TrainOptions {
                 also_train_weight: weight,
                 ..Default::default()
             };
-            assert!(options.check_settings().is_ok(), "{weight}");
+            assert!(options.check().is_ok(), "{weight}");
         }
         let options = TrainOptions {
             positive_label: "unsure".into(),
             ..Default::default()
         };
-        assert!(options.check_settings().is_err());
+        assert!(options.check().is_err());
     }
 }
