@@ -251,7 +251,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let text = if args.json {
             format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
         } else {
-            evaluation.to_text()
+            report::to_text(&evaluation)
         };
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
@@ -390,9 +390,7 @@ fn cross_validation(
             common::note_skipped("evaluate", part);
         }
     }
-    let grouped = read.group_column.is_some();
-    let result =
-        cross_validate(&data, also.as_ref(), &options, k, grouped).context("cross-validating")?;
+    let result = cross_validate(&data, also.as_ref(), &options, k).context("cross-validating")?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
         read.group_column

@@ -518,19 +518,6 @@ impl ModelArgs {
             (.., Some(f)) => ThresholdRule::BestF1WithinFpr(f),
             (None, None, None, None) => TrainOptions::default().threshold,
         };
-        for (flag, value) in [("--alpha", self.alpha), ("--tol", self.tol)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::Config(format!(
-                    "{flag} takes a finite value >= 0, got {value}"
-                )));
-            }
-        }
-        if self.threshold_folds < 2 {
-            return Err(Error::Config(format!(
-                "--threshold-folds must be at least 2, got {}",
-                self.threshold_folds
-            )));
-        }
         let options = TrainOptions {
             features: FeatureConfig {
                 word_ngrams: self.word_ngrams,
@@ -560,8 +547,7 @@ impl ModelArgs {
             also_train_weight: self.also_train_weight,
             ..TrainOptions::default()
         };
-        options.features.validate()?;
-        options.check_settings()?;
+        options.check()?;
         Ok(options)
     }
 }
