@@ -208,11 +208,15 @@ def stage_f(args, fixed) -> None:
     print(HEADER)
     with open(CORPUS, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    print(row("corpus revision 4 (default)", real(args.bin, CHOSEN, [])), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         older = os.path.join(tmp, "revision3.csv")
         write_corpus(older, [r for r in rows if r["id"][:3] not in ("li-", "sh-")])
-        print(row("without the revision 4 rows", real(args.bin, CHOSEN, [], older)), flush=True)
+        for length in [CHOSEN["length"], "off"]:
+            c = dict(CHOSEN, length=length)
+            print(row(f"corpus revision 4, length buckets {length}", real(args.bin, c, [])),
+                  flush=True)
+            print(row(f"without the revision 4 rows, length buckets {length}",
+                      real(args.bin, c, [], older)), flush=True)
         # Padding: the corpus's own everyday and appointment texts without links.
         ordinary = [r["text"].replace("\n", " ") for r in rows if r["label"] == "legit"
                     and r["category"] in ("personal", "school_work_municipal", "appointment")

@@ -253,8 +253,8 @@ fn recall_floor_on_spamhunter_ja() {
         .count();
     let recall = caught as f64 / scores.len() as f64;
     assert!(
-        recall >= 0.75,
-        "spamhunter_ja recall: want >= 0.75, got {recall:.4} ({caught}/{})",
+        recall >= 0.78,
+        "spamhunter_ja recall: want >= 0.78, got {recall:.4} ({caught}/{})",
         scores.len()
     );
 }
@@ -400,8 +400,8 @@ fn models_that_could_score_non_finite_are_refused() {
 /// The real-data protocol with default settings (README, Accuracy): 5 folds
 /// over `real_ja` grouped by page, the corpus on every training side, the
 /// threshold fitted inside each fold. Floors a little under what was
-/// measured on `real_ja` revision 2: ROC-AUC 0.977, recall 0.716 at 1% FPR,
-/// FPR 0.043, F1 0.912 and 12 of 91 genuine notices flagged.
+/// measured on `real_ja` revision 2: ROC-AUC 0.982, recall 0.689 at 1% FPR,
+/// FPR 0.039, F1 0.923 and 12 of 91 genuine notices flagged.
 #[test]
 fn accuracy_floor_on_real_messages() {
     let Some(path) = shared("real_ja") else {
@@ -428,8 +428,8 @@ fn accuracy_floor_on_real_messages() {
     );
     let s = evaluation.summary;
     assert!(
-        s.roc_auc >= 0.972,
-        "real_ja ROC-AUC: want >= 0.972, got {:.4}",
+        s.roc_auc >= 0.977,
+        "real_ja ROC-AUC: want >= 0.977, got {:.4}",
         s.roc_auc
     );
     assert!(
@@ -438,11 +438,11 @@ fn accuracy_floor_on_real_messages() {
         s.recall_at_fpr_1pct
     );
     assert!(
-        s.false_positive_rate <= 0.05,
-        "real_ja false-positive rate with thresholds fitted in the folds: want <= 0.05, got {:.4}",
+        s.false_positive_rate <= 0.045,
+        "real_ja false-positive rate with thresholds fitted in the folds: want <= 0.045, got {:.4}",
         s.false_positive_rate
     );
-    assert!(s.f1 >= 0.90, "real_ja F1: want >= 0.90, got {:.4}", s.f1);
+    assert!(s.f1 >= 0.91, "real_ja F1: want >= 0.91, got {:.4}", s.f1);
     // Genuine company and public-body notices (README, Accuracy).
     const NOTICES: [&str; 10] = [
         "otp",
