@@ -21,7 +21,7 @@ mod provenance;
 mod rows;
 mod split;
 
-pub use provenance::data_hash;
+pub use provenance::{data_hash, source_date_epoch};
 use provenance::{file_summaries, training_date};
 pub use rows::{ALWAYS_TRAIN, TrainingRows};
 pub use split::{grouped_split, stratified_folds, stratified_split};

@@ -1,7 +1,7 @@
 //! Hostile input: obfuscated scams, arbitrary text and bytes, damaged model
 //! files; and accuracy floors for the default settings (fixed seeds).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jscam::Model;
 use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv};
@@ -13,26 +13,7 @@ use jscam::normalize::{MAX_MESSAGE_BYTES, Normalizer};
 use jscam::train::{ThresholdRule, TrainOptions};
 use proptest::prelude::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A public corpus under `../shared/data`, or `None` (with a note) when absent.
-fn shared(name: &str) -> Option<PathBuf> {
-    let path = root()
-        .join("../shared/data")
-        .join(name)
-        .join("messages.csv");
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipping: {} is absent (the public corpora live in ../shared/data)",
-            path.display()
-        );
-        None
-    }
-}
+use crate::util::{root, shared};
 
 #[test]
 fn obfuscated_scams_score_like_their_plain_form() {
@@ -197,7 +178,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
     let scores = cross_validate(&data, None, &options, 5, true)
         .unwrap()
         .scores;
-    let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
+    let truth = data.targets("scam");
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(s.f1 >= 0.92, "grouped CV F1: want >= 0.92, got {:.4}", s.f1);
     assert!(
@@ -228,7 +209,7 @@ fn accuracy_floor_on_uci_sms_spam_collection() {
     let scores = cross_validate(&data, None, &options, 5, false)
         .unwrap()
         .scores;
-    let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
+    let truth = data.targets("scam");
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(
         s.f1 >= 0.965,
