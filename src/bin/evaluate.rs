@@ -118,7 +118,7 @@ enum Mode {
         #[arg(long)]
         folds_out: Option<PathBuf>,
         #[command(flatten)]
-        model: common::ModelArgs,
+        model: common::TrainArgs,
     },
     /// Train on one CSV and test on another.
     TrainTest {
@@ -127,19 +127,15 @@ enum Mode {
         /// Labeled test CSV.
         test: PathBuf,
         #[command(flatten)]
-        model: common::ModelArgs,
+        model: common::TrainArgs,
     },
     /// Test an existing model (default: the embedded one) on labeled CSVs.
     Model {
         /// Labeled test CSV files.
         #[arg(required = true)]
         test: Vec<PathBuf>,
-        /// Model file (default: the embedded model).
-        #[arg(short, long)]
-        model: Option<PathBuf>,
-        /// Threshold (default: the model's).
-        #[arg(long)]
-        threshold: Option<Threshold>,
+        #[command(flatten)]
+        scoring: common::ScoringArgs,
     },
 }
 
@@ -166,9 +162,9 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
             ];
             common::inputs(&mut plan, named.into_iter().chain(model.inputs()))?;
         }
-        Mode::Model { test, model, .. } => {
+        Mode::Model { test, scoring } => {
             let named = test.iter().map(|p| (p.as_path(), "the test data"));
-            let model = model.iter().map(|p| (p.as_path(), "the model"));
+            let model = scoring.model.iter().map(|p| (p.as_path(), "the model"));
             common::inputs(&mut plan, named.chain(model))?;
         }
     }
@@ -214,25 +210,21 @@ fn run(args: Args) -> anyhow::Result<()> {
                 quiet: args.quiet,
             };
             record_files(&mut run_info, data, "evaluated")?;
-            record_files(&mut run_info, &model.also_train, "also-train")?;
+            record_files(&mut run_info, &model.training.also_train, "also-train")?;
             cross_validation(&cv, &read)?
         }
         Mode::TrainTest { train, test, model } => {
             record_files(&mut run_info, std::slice::from_ref(train), "training")?;
-            record_files(&mut run_info, &model.also_train, "also-train")?;
+            record_files(&mut run_info, &model.training.also_train, "also-train")?;
             record_files(&mut run_info, std::slice::from_ref(test), "evaluated")?;
             train_test(train, test, model, &read, args.quiet)?
         }
-        Mode::Model {
-            test,
-            model,
-            threshold,
-        } => {
+        Mode::Model { test, scoring } => {
             record_files(&mut run_info, test, "evaluated")?;
             test_model(
                 test,
-                model.as_deref(),
-                *threshold,
+                scoring.model.as_deref(),
+                scoring.threshold,
                 &read,
                 &mut run_info,
                 args.quiet,
@@ -365,7 +357,7 @@ fn scores_csv(evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<Vec
 struct CvRun<'a> {
     data: &'a [PathBuf],
     k: usize,
-    model: &'a common::ModelArgs,
+    model: &'a common::TrainArgs,
     quiet: bool,
 }
 
@@ -428,7 +420,7 @@ fn cross_validation(
 fn train_test(
     train: &Path,
     test: &Path,
-    model: &common::ModelArgs,
+    model: &common::TrainArgs,
     read: &LabeledCsvOptions,
     quiet: bool,
 ) -> anyhow::Result<(Evaluation, LabeledData)> {

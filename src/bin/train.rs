@@ -33,7 +33,7 @@ struct Args {
     #[arg(long, default_value_t = 0.2)]
     holdout: f64,
     #[command(flatten)]
-    model: common::ModelArgs,
+    model: common::TrainArgs,
     /// Print nothing but errors (no progress, counts, report or warnings).
     #[arg(short, long)]
     quiet: bool,

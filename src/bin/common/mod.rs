@@ -98,12 +98,24 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
-/// How labeled files are read: flags shared by `train` and `evaluate`.
+/// Where the message is and how the bytes are decoded: flags of every
+/// binary that reads messages (`predict`, and `train` and `evaluate`
+/// through [`ReadArgs`]).
 #[derive(clap::Args, Debug, Clone)]
-pub struct ReadArgs {
+pub struct InputArgs {
     /// Column holding the message text.
     #[arg(long, global = true, default_value = "text")]
     pub text_column: String,
+    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
+    #[arg(long, global = true, default_value = "utf-8")]
+    pub encoding: jscam::data::Encoding,
+}
+
+/// How labeled files are read: flags shared by `train` and `evaluate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Column holding the label.
     #[arg(long, global = true, default_value = "label")]
     pub label_column: String,
@@ -111,9 +123,6 @@ pub struct ReadArgs {
     /// (default: `id` if present).
     #[arg(long, global = true)]
     pub id_column: Option<String>,
-    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
-    #[arg(long, global = true, default_value = "utf-8")]
-    pub encoding: jscam::data::Encoding,
     /// Input layout: auto (.tsv → tsv, else csv), csv or tsv.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "csv", "tsv"])]
     pub input_format: String,
@@ -150,10 +159,10 @@ impl ReadArgs {
     /// The reading options these flags describe.
     pub fn to_options(&self) -> jscam::data::LabeledCsvOptions {
         let mut options = jscam::data::LabeledCsvOptions {
-            text_column: self.text_column.clone(),
+            text_column: self.input.text_column.clone(),
             label_column: self.label_column.clone(),
             id_column: self.id_column.clone(),
-            encoding: self.encoding,
+            encoding: self.input.encoding,
             delimiter: match self.input_format.as_str() {
                 "csv" => Some(b','),
                 "tsv" => Some(b'\t'),
@@ -357,15 +366,33 @@ where
     Ok((parse(a)?, parse(b)?))
 }
 
-/// Model and training flags shared by `train` and `evaluate`.
+/// The model file to score with and its threshold: flags of `predict` and
+/// `evaluate model`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScoringArgs {
+    /// Model file (default: the model embedded in this binary).
+    #[arg(short, long)]
+    pub model: Option<std::path::PathBuf>,
+    /// Decision threshold on P(positive), overriding the model's.
+    #[arg(long)]
+    pub threshold: Option<Threshold>,
+}
+
+/// Everything `train` and `evaluate cv`/`train-test` need to train a model.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+}
+
+/// What the model is: its positive label, threshold rule, fit and features.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModelArgs {
     /// The label whose probability the model reports.
     #[arg(long, default_value = "scam")]
     pub positive_label: String,
-    /// Seed for splits and cross-validation folds.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Fixed decision threshold on P(positive).
     #[arg(long, conflicts_with_all = ["max_fpr", "min_precision", "f1_max_fpr"])]
     pub threshold: Option<Threshold>,
@@ -389,7 +416,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = FitParams::default().gradient_tolerance)]
     pub tol: f64,
     /// Trainer: sparse (default) or linfa (dense linfa-logistic; small data only).
-    #[arg(long, default_value = "sparse")]
+    #[arg(long, default_value_t = Solver::default())]
     pub solver: Solver,
     /// Keep features seen in at least this many messages.
     #[arg(long, default_value_t = FeatureConfig::default().min_df)]
@@ -412,6 +439,18 @@ pub struct ModelArgs {
     /// and appended text dilutes less.
     #[arg(long, default_value_t = FeatureConfig::default().norm_power)]
     pub norm_power: f64,
+    /// Link facts to add to the shipped ones (`KIND VALUE` lines, as in
+    /// data/links.txt); stored in the model.
+    #[arg(long, value_name = "FILE")]
+    pub links: Option<std::path::PathBuf>,
+}
+
+/// How a model is trained: seed, extra training rows, threshold folds.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainingArgs {
+    /// Seed for splits and cross-validation folds.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Labeled CSV whose rows are always on the training side: never held
     /// out, never in a test fold (repeatable; e.g. data/messages.csv).
     #[arg(long, value_name = "CSV")]
@@ -420,10 +459,6 @@ pub struct ModelArgs {
     /// 1), from 0.001 to 1000.
     #[arg(long, default_value_t = TrainOptions::default().also_train_weight)]
     pub also_train_weight: f64,
-    /// Link facts to add to the shipped ones (`KIND VALUE` lines, as in
-    /// data/links.txt); stored in the model.
-    #[arg(long, value_name = "FILE")]
-    pub links: Option<std::path::PathBuf>,
     /// Folds of the inner cross-validation that chooses a threshold by rule.
     #[arg(long, default_value_t = TrainOptions::default().threshold_folds)]
     pub threshold_folds: usize,
@@ -434,15 +469,17 @@ pub struct ModelArgs {
 /// `FeatureConfig::default()`.
 const DEFAULT_CHAR_NGRAMS: &str = "1,2";
 
-impl ModelArgs {
+impl TrainArgs {
     /// The input files these flags name (`--also-train`, `--links`), with
     /// what each is, for an [`jscam::output::OutputPlan`].
     pub fn inputs(&self) -> impl Iterator<Item = (&std::path::Path, &'static str)> {
         let also = self
+            .training
             .also_train
             .iter()
             .map(|p| (p.as_path(), "--also-train data"));
-        also.chain(self.links.iter().map(|p| (p.as_path(), "the --links file")))
+        let links = self.model.links.iter();
+        also.chain(links.map(|p| (p.as_path(), "the --links file")))
     }
 
     /// The `--also-train` files, read like the main data but without
@@ -454,14 +491,15 @@ impl ModelArgs {
         &self,
         read: &jscam::data::LabeledCsvOptions,
     ) -> Result<Option<jscam::data::LabeledData>, Error> {
-        if self.also_train.is_empty() {
+        let also_train = &self.training.also_train;
+        if also_train.is_empty() {
             return Ok(None);
         }
         let read = jscam::data::LabeledCsvOptions {
             group_column: None,
             ..read.clone()
         };
-        jscam::data::read_labeled_csvs(&self.also_train, &read).map(Some)
+        jscam::data::read_labeled_csvs(also_train, &read).map(Some)
     }
 
     /// The training options these flags describe.
@@ -469,12 +507,13 @@ impl ModelArgs {
     /// # Errors
     /// [`Error::Config`] for out-of-range values.
     pub fn to_options(&self) -> Result<TrainOptions, Error> {
+        let (model, training) = (&self.model, &self.training);
         // The flags exclude each other (clap), so at most one is set.
         let threshold = match (
-            self.threshold,
-            self.max_fpr,
-            self.min_precision,
-            self.f1_max_fpr,
+            model.threshold,
+            model.max_fpr,
+            model.min_precision,
+            model.f1_max_fpr,
         ) {
             (Some(t), ..) => ThresholdRule::Fixed(t),
             (_, Some(f), ..) => ThresholdRule::MaxFpr(f),
@@ -482,45 +521,45 @@ impl ModelArgs {
             (.., Some(f)) => ThresholdRule::BestF1WithinFpr(f),
             (None, None, None, None) => TrainOptions::default().threshold,
         };
-        for (flag, value) in [("--alpha", self.alpha), ("--tol", self.tol)] {
+        for (flag, value) in [("--alpha", model.alpha), ("--tol", model.tol)] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(Error::Config(format!(
                     "{flag} takes a finite value >= 0, got {value}"
                 )));
             }
         }
-        if self.threshold_folds < 2 {
+        if training.threshold_folds < 2 {
             return Err(Error::Config(format!(
                 "--threshold-folds must be at least 2, got {}",
-                self.threshold_folds
+                training.threshold_folds
             )));
         }
         let options = TrainOptions {
             features: FeatureConfig {
-                word_ngrams: self.word_ngrams,
-                char_ngram_min: self.char_ngrams.0,
-                char_ngram_max: self.char_ngrams.1,
-                min_df: self.min_df,
-                max_features: self.max_features,
-                knowledge_scale: self.knowledge_scale,
-                norm_power: self.norm_power,
-                extra_links: match &self.links {
+                word_ngrams: model.word_ngrams,
+                char_ngram_min: model.char_ngrams.0,
+                char_ngram_max: model.char_ngrams.1,
+                min_df: model.min_df,
+                max_features: model.max_features,
+                knowledge_scale: model.knowledge_scale,
+                norm_power: model.norm_power,
+                extra_links: match &model.links {
                     Some(path) => jscam::links::read_extra(path)?,
                     None => Vec::new(),
                 },
                 ..FeatureConfig::default()
             },
             fit: FitParams {
-                alpha: self.alpha,
-                max_iterations: self.max_iter,
-                gradient_tolerance: self.tol,
-                solver: self.solver,
+                alpha: model.alpha,
+                max_iterations: model.max_iter,
+                gradient_tolerance: model.tol,
+                solver: model.solver,
             },
-            positive_label: self.positive_label.clone(),
-            seed: self.seed,
+            positive_label: model.positive_label.clone(),
+            seed: training.seed,
             threshold,
-            threshold_folds: self.threshold_folds,
-            also_train_weight: self.also_train_weight,
+            threshold_folds: training.threshold_folds,
+            also_train_weight: training.also_train_weight,
             ..TrainOptions::default()
         };
         options.features.validate()?;
