@@ -109,6 +109,34 @@ impl Default for FitParams {
     }
 }
 
+impl FitParams {
+    /// Checks the hyperparameters (the one place they are checked; every
+    /// fit and every entry point calls it, through `TrainOptions::check`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the setting and its flag.
+    pub fn check(&self) -> Result<()> {
+        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+            return Err(Error::Config(format!(
+                "alpha (--alpha) must be finite and >= 0, got {}",
+                self.alpha
+            )));
+        }
+        if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
+            return Err(Error::Config(format!(
+                "the gradient tolerance (--tol) must be finite and > 0, got {}",
+                self.gradient_tolerance
+            )));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::Config(
+                "max iterations (--max-iter) must be at least 1, got 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Fitted weights, oriented so that a positive logit means the positive label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedWeights {
@@ -216,18 +244,7 @@ pub fn fit_weighted(
             positive.len()
         )));
     }
-    if !(params.alpha.is_finite() && params.alpha >= 0.0) {
-        return Err(Error::Config(format!(
-            "alpha must be finite and >= 0, got {}",
-            params.alpha
-        )));
-    }
-    if !(params.gradient_tolerance.is_finite() && params.gradient_tolerance > 0.0) {
-        return Err(Error::Config("gradient tolerance must be > 0".into()));
-    }
-    if params.max_iterations == 0 {
-        return Err(Error::Config("max iterations must be at least 1".into()));
-    }
+    params.check()?;
     if positive.iter().all(|&p| p) || positive.iter().all(|&p| !p) {
         return Err(Error::Training("both classes must be present".into()));
     }

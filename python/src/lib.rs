@@ -583,11 +583,6 @@ impl Settings {
             }
         };
         let threshold_folds = self.threshold_folds.unwrap_or(defaults.threshold_folds);
-        if threshold_folds < 2 {
-            return Err(PyValueError::new_err(format!(
-                "threshold_folds must be at least 2, got {threshold_folds}"
-            )));
-        }
         let base_features = FeatureConfig::default();
         let base_fit = FitParams::default();
         let (char_min, char_max) = self
@@ -609,8 +604,7 @@ impl Settings {
             },
             ..base_features
         };
-        features.validate().map_err(to_py)?;
-        Ok(TrainOptions {
+        let options = TrainOptions {
             features,
             fit: FitParams {
                 alpha: self.alpha.unwrap_or(base_fit.alpha),
@@ -627,7 +621,9 @@ impl Settings {
             threshold,
             threshold_folds,
             also_train_weight: self.also_train_weight.unwrap_or(defaults.also_train_weight),
-        })
+        };
+        options.check().map_err(to_py)?;
+        Ok(options)
     }
 }
 
@@ -765,7 +761,7 @@ fn cross_validate<'py>(
     let also = also_train.map(also_train_data).transpose()?;
     let grouped = data.groups.is_some();
     let result = on_threads(py, n_threads, || {
-        jscam::eval::cross_validate(&data, also.as_ref(), &options, k, grouped)
+        jscam::eval::cross_validate(&data, also.as_ref(), &options, k)
     })?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {} rows given in memory (seed {}), pooled out-of-fold scores, threshold by {}",

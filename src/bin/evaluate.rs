@@ -382,9 +382,7 @@ fn cross_validation(
             common::note_skipped("evaluate", part);
         }
     }
-    let grouped = read.group_column.is_some();
-    let result =
-        cross_validate(&data, also.as_ref(), &options, k, grouped).context("cross-validating")?;
+    let result = cross_validate(&data, also.as_ref(), &options, k).context("cross-validating")?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {}{} (seed {}), pooled out-of-fold scores, {}",
         read.group_column

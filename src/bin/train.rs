@@ -100,6 +100,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         holdout_fraction: args.holdout,
         ..args.model.to_options()?
     };
+    options.check()?;
     let mut plan = OutputPlan::new();
     let named = (args
         .input

@@ -6,13 +6,14 @@ pub mod report;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::LabeledData;
 use crate::error::{Error, Location, Result};
 use crate::metrics::{self, CurvePoint, ReliabilityBin, Summary};
 use crate::model::Model;
-use crate::train::{TrainOptions, stratified_folds};
+use crate::train::{FittedFold, Fold, TrainOptions, iter_folds};
 
 /// Positive-label rate within one category.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -551,11 +552,11 @@ pub struct CrossValidation {
 }
 
 /// Cross-validates `options` on `data`: `k` stratified folds over `data`'s
-/// rows (grouped by `data.groups` when `grouped`), with every row of
+/// rows (grouped by `data.groups` when present), with every row of
 /// `also_train` on each fold's training side and never evaluated.
 /// Everything fitted — vocabulary, weights and, for a threshold rule, the
 /// threshold (by inner cross-validation on the fold's training side) — sees
-/// only the fold's training side.
+/// only the fold's training side. The folds run on the thread pool.
 ///
 /// # Errors
 /// Label problems, invalid settings or solver failure.
@@ -564,9 +565,8 @@ pub fn cross_validate(
     also_train: Option<&LabeledData>,
     options: &TrainOptions,
     k: usize,
-    grouped: bool,
 ) -> Result<CrossValidation> {
-    cross_validate_unnamed(data, also_train, options, k, grouped).map_err(|e| e.in_file(&data.path))
+    cross_validate_unnamed(data, also_train, options, k).map_err(|e| e.in_file(&data.path))
 }
 
 fn cross_validate_unnamed(
@@ -574,61 +574,45 @@ fn cross_validate_unnamed(
     also_train: Option<&LabeledData>,
     options: &TrainOptions,
     k: usize,
-    grouped: bool,
 ) -> Result<CrossValidation> {
-    options.check_settings()?;
+    options.check()?;
     let negative = data.check_two_classes(&options.positive_label)?;
     if let Some(also) = also_train {
         also.check_labels_within(&options.positive_label, &negative)?;
     }
     let (training_rows, _) = options.prepare(data, also_train)?;
-    let n = data.texts.len();
-    let groups = if grouped {
-        data.groups.as_deref()
-    } else {
-        None
-    };
+    let n = training_rows.n_data;
     data.check_has_text()?;
-    let folds = stratified_folds(&training_rows.positive[..n], k, options.seed, groups);
+    let rows: Vec<usize> = (0..n).collect();
+    let folds = training_rows.assign_folds(&rows, k, options.seed);
     let mut also_labels = [false; 2];
     for &p in &training_rows.positive[n..] {
         also_labels[usize::from(p)] = true;
     }
     check_folds(data, &training_rows.positive[..n], &folds, also_labels)?;
-    check_no_empty_fold(data, &folds, k.max(2), groups)?;
-    let always: Vec<usize> = (n..training_rows.docs.len()).collect();
-    let mut scores = vec![f64::NAN; n];
-    let mut thresholds = Vec::with_capacity(k);
-    for fold in 0..k.max(2) {
-        let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| folds[i] == fold);
-        if test.is_empty() {
-            thresholds.push(f64::NAN);
-            continue;
-        }
-        let threshold = training_rows.choose_threshold(
-            options.threshold,
-            &train,
-            &always,
-            groups,
-            options.threshold_folds,
-            options.seed,
-            &options.features,
-            &options.fit,
-        )?;
-        let mut train_side = train;
-        train_side.extend_from_slice(&always);
-        let (vocabulary, weights) =
-            training_rows.fit(&train_side, &options.features, &options.fit)?;
-        for (&i, s) in test
-            .iter()
-            .zip(training_rows.score(&test, &vocabulary, &weights))
-        {
-            scores[i] = s;
-        }
+    check_no_empty_fold(data, &folds, k.max(2))?;
+    let outer: Vec<Fold> = iter_folds(&rows, &folds).collect();
+    // Each fold chooses its threshold on its own training side while it
+    // fits; results are collected in fold order.
+    let fitted: Vec<Result<(f64, FittedFold)>> = outer
+        .par_iter()
+        .map(|fold| {
+            let (threshold, fit) = rayon::join(
+                || options.choose_threshold(&training_rows, &fold.train),
+                || training_rows.fit_fold(fold, &options.features, &options.fit),
+            );
+            Ok((threshold?, fit?))
+        })
+        .collect();
+    let mut thresholds = Vec::with_capacity(outer.len());
+    let mut fits = Vec::with_capacity(outer.len());
+    for result in fitted {
+        let (threshold, fit) = result?;
         thresholds.push(threshold);
+        fits.push(fit);
     }
     Ok(CrossValidation {
-        scores,
+        scores: training_rows.out_of_fold(&rows, &outer, &fits),
         folds,
         thresholds,
     })
@@ -636,12 +620,7 @@ fn cross_validate_unnamed(
 
 /// Checks that each of the `k` folds has rows to test: with more folds
 /// than rows (or groups) some are empty, and their metrics would be NaN.
-fn check_no_empty_fold(
-    data: &LabeledData,
-    folds: &[usize],
-    k: usize,
-    groups: Option<&[String]>,
-) -> Result<()> {
+fn check_no_empty_fold(data: &LabeledData, folds: &[usize], k: usize) -> Result<()> {
     let mut used = vec![false; k];
     for &f in folds {
         used[f] = true;
@@ -650,7 +629,7 @@ fn check_no_empty_fold(
     if empty == 0 {
         return Ok(());
     }
-    let units = match groups {
+    let units = match data.groups.as_deref() {
         Some(g) => {
             let distinct = g.iter().collect::<std::collections::BTreeSet<_>>().len();
             format!("{} rows in {distinct} groups", folds.len())

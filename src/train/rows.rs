@@ -1,15 +1,13 @@
-//! Training rows: messages turned into feature hashes once, then fitted,
-//! scored and cross-validated on any subset of rows.
+//! Training rows: messages turned into feature hashes once, then fitted
+//! and scored on any fold of them.
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use super::folds::Fold;
+use super::split::stratified_folds;
+use crate::error::Result;
 use crate::features::{DocTerms, Extractor, FeatureConfig, FeatureNames, SparseRow, Vocabulary};
-use crate::metrics;
-use crate::model::sigmoid;
-use crate::solver::{self, CsrMatrix, FitParams, FittedWeights};
-use crate::train::ThresholdRule;
-use crate::train::split::stratified_folds;
+use crate::solver::{self, CsrMatrix, FitParams, FittedWeights, sigmoid};
 
 /// Messages turned into feature hashes, ready for any number of fits.
 #[derive(Debug, Clone)]
@@ -22,10 +20,13 @@ pub struct TrainingRows {
     pub positive: Vec<bool>,
     /// Loss weight of each row (all 1 unless set).
     pub weights: Vec<f64>,
+    /// Rows before this one are the data's, dealt into folds; the rest
+    /// (the also-train data) are on the training side of every fit.
+    pub n_data: usize,
+    /// Group of each data row, when the data has groups: folds and the
+    /// held-out split keep a group on one side.
+    pub groups: Option<Vec<String>>,
 }
-
-/// Marks a row that is on the training side of every fold.
-pub const ALWAYS_TRAIN: usize = usize::MAX;
 
 impl TrainingRows {
     /// Extracts features from `texts` in parallel.
@@ -64,10 +65,12 @@ impl TrainingRows {
         }
         let weights = vec![1.0; docs.len()];
         Ok(TrainingRows {
+            n_data: docs.len(),
             docs,
             names,
             positive,
             weights,
+            groups: None,
         })
     }
 
@@ -111,117 +114,90 @@ impl TrainingRows {
             .collect()
     }
 
-    /// Out-of-fold probabilities: each row scored by a model that did not
-    /// see it. Rows whose fold is [`ALWAYS_TRAIN`] are on every training
-    /// side and get no score (NaN).
+    /// Fits every fold (on its training side and the always-train rows)
+    /// and scores its test rows, the folds in parallel on the thread pool.
+    /// The results come in fold order, and each fit is the same whatever the
+    /// scheduling (the solver's sums do not depend on the thread count).
+    pub fn fit_folds(
+        &self,
+        folds: &[Fold],
+        features: &FeatureConfig,
+        params: &FitParams,
+    ) -> Vec<Result<FittedFold>> {
+        folds
+            .par_iter()
+            .map(|fold| self.fit_fold(fold, features, params))
+            .collect()
+    }
+
+    /// Fits one fold and scores its test rows.
     ///
     /// # Errors
     /// Configuration or solver errors.
-    pub fn cross_validate(
+    pub fn fit_fold(
         &self,
-        folds: &[usize],
+        fold: &Fold,
         features: &FeatureConfig,
         params: &FitParams,
-    ) -> Result<Vec<f64>> {
-        let (rows, row_folds): (Vec<usize>, Vec<usize>) = folds
-            .iter()
-            .enumerate()
-            .filter(|&(_, &f)| f != ALWAYS_TRAIN)
-            .unzip();
-        let always: Vec<usize> = (0..folds.len())
-            .filter(|&i| folds[i] == ALWAYS_TRAIN)
-            .collect();
-        let oof = self.cross_validate_rows(&rows, &row_folds, &always, features, params)?;
-        let mut scores = vec![f64::NAN; self.docs.len()];
-        for (&i, s) in rows.iter().zip(oof) {
-            scores[i] = s;
-        }
-        Ok(scores)
-    }
-
-    /// Out-of-fold scores of `rows` (in that order), where `rows[j]` is in
-    /// fold `folds[j]` and the `always` rows are on every training side.
-    ///
-    /// # Errors
-    /// Configuration or solver errors.
-    pub fn cross_validate_rows(
-        &self,
-        rows: &[usize],
-        folds: &[usize],
-        always: &[usize],
-        features: &FeatureConfig,
-        params: &FitParams,
-    ) -> Result<Vec<f64>> {
-        let k = folds.iter().copied().max().map_or(0, |m| m + 1);
-        let mut scores = vec![f64::NAN; rows.len()];
-        for fold in 0..k {
-            let test: Vec<usize> = (0..rows.len()).filter(|&j| folds[j] == fold).collect();
-            if test.is_empty() {
-                continue;
-            }
-            let mut train: Vec<usize> = (0..rows.len())
-                .filter(|&j| folds[j] != fold)
-                .map(|j| rows[j])
-                .collect();
-            train.extend_from_slice(always);
-            train.sort_unstable();
-            let test_rows: Vec<usize> = test.iter().map(|&j| rows[j]).collect();
-            let positives = train.iter().filter(|&&i| self.positive[i]).count();
-            if positives == 0 || positives == train.len() {
-                return Err(Error::Folds(format!(
-                    "fold {} of {k} leaves training rows of one label only (groups holding one label each?); use fewer folds, more groups, or a fixed --threshold",
-                    fold + 1
-                )));
-            }
-            let (vocabulary, weights) = self.fit(&train, features, params)?;
-            for (&j, s) in test
-                .iter()
-                .zip(self.score(&test_rows, &vocabulary, &weights))
-            {
-                scores[j] = s;
-            }
-        }
-        Ok(scores)
-    }
-
-    /// The threshold `rule` picks on out-of-fold scores of `rows`: `k`
-    /// stratified folds over `rows` (grouped by `groups`, indexed like all
-    /// rows), with the `always` rows on every training side.
-    ///
-    /// # Errors
-    /// Configuration or solver errors, or no threshold meets the rule.
-    #[allow(clippy::too_many_arguments)]
-    pub fn choose_threshold(
-        &self,
-        rule: ThresholdRule,
-        rows: &[usize],
-        always: &[usize],
-        groups: Option<&[String]>,
-        k: usize,
-        seed: u64,
-        features: &FeatureConfig,
-        params: &FitParams,
-    ) -> Result<f64> {
-        let truth: Vec<bool> = rows.iter().map(|&i| self.positive[i]).collect();
-        if let ThresholdRule::Fixed(t) = rule {
-            return Ok(t.value());
-        }
-        let row_groups: Option<Vec<String>> =
-            groups.map(|g| rows.iter().map(|&i| g[i].clone()).collect());
-        let folds = stratified_folds(&truth, k, seed, row_groups.as_deref());
-        let scores = self.cross_validate_rows(rows, &folds, always, features, params)?;
-        let chosen = match rule {
-            ThresholdRule::MaxFpr(f) => metrics::threshold_for_fpr(&truth, &scores, f),
-            ThresholdRule::MinPrecision(p) => metrics::threshold_for_precision(&truth, &scores, p),
-            ThresholdRule::BestF1WithinFpr(f) => {
-                metrics::threshold_for_f1_within_fpr(&truth, &scores, f)
-            }
-            ThresholdRule::Fixed(t) => Some(t.value()),
-        };
-        chosen.ok_or_else(|| {
-            Error::Training(format!(
-                "no threshold meets {rule} on cross-validated scores"
-            ))
+    ) -> Result<FittedFold> {
+        let train = self.training_side(fold);
+        let (vocabulary, weights) = self.fit(&train, features, params)?;
+        let scores = self.score(&fold.test, &vocabulary, &weights);
+        Ok(FittedFold {
+            vocabulary,
+            weights,
+            scores,
         })
     }
+
+    /// The rows a fold's fit trains on: its training rows, then the
+    /// always-train rows (ascending when the fold's are).
+    fn training_side(&self, fold: &Fold) -> Vec<usize> {
+        let mut train = Vec::with_capacity(fold.train.len() + self.docs.len() - self.n_data);
+        train.extend_from_slice(&fold.train);
+        train.extend(self.n_data..self.docs.len());
+        train
+    }
+
+    /// Whether a fold's training side (always-train rows included) holds
+    /// rows of one label only, which no fit can learn from.
+    pub fn one_label(&self, fold: &Fold) -> bool {
+        let train = self.training_side(fold);
+        let positives = train.iter().filter(|&&i| self.positive[i]).count();
+        positives == 0 || positives == train.len()
+    }
+
+    /// Seeded stratified assignment of the data rows `rows` to `k` folds,
+    /// keeping groups whole when the data has groups.
+    pub fn assign_folds(&self, rows: &[usize], k: usize, seed: u64) -> Vec<usize> {
+        let truth: Vec<bool> = rows.iter().map(|&i| self.positive[i]).collect();
+        let row_groups: Option<Vec<String>> = self
+            .groups
+            .as_ref()
+            .map(|g| rows.iter().map(|&i| g[i].clone()).collect());
+        stratified_folds(&truth, k, seed, row_groups.as_deref())
+    }
+
+    /// Out-of-fold scores of `rows` (in that order) from the fits of
+    /// `folds`, which test each of them once; a row no fold tests is NaN.
+    pub fn out_of_fold(&self, rows: &[usize], folds: &[Fold], fits: &[FittedFold]) -> Vec<f64> {
+        let mut by_row = vec![f64::NAN; self.docs.len()];
+        for (fold, fit) in folds.iter().zip(fits) {
+            for (&i, &s) in fold.test.iter().zip(&fit.scores) {
+                by_row[i] = s;
+            }
+        }
+        rows.iter().map(|&i| by_row[i]).collect()
+    }
+}
+
+/// What a fold's fit learned, and its scores of the fold's test rows.
+#[derive(Debug, Clone)]
+pub struct FittedFold {
+    /// Vocabulary fitted on the training side.
+    pub vocabulary: Vocabulary,
+    /// Weights fitted on the training side.
+    pub weights: FittedWeights,
+    /// P(positive) of each test row, in the fold's order.
+    pub scores: Vec<f64>,
 }

@@ -175,9 +175,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
     };
     let data = read_labeled_csv(&root().join("data/messages.csv"), &options).unwrap();
     let options = defaults_at_half();
-    let scores = cross_validate(&data, None, &options, 5, true)
-        .unwrap()
-        .scores;
+    let scores = cross_validate(&data, None, &options, 5).unwrap().scores;
     let truth = data.targets("scam");
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(s.f1 >= 0.92, "grouped CV F1: want >= 0.92, got {:.4}", s.f1);
@@ -206,9 +204,7 @@ fn accuracy_floor_on_uci_sms_spam_collection() {
     };
     let data = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
     let options = defaults_at_half();
-    let scores = cross_validate(&data, None, &options, 5, false)
-        .unwrap()
-        .scores;
+    let scores = cross_validate(&data, None, &options, 5).unwrap().scores;
     let truth = data.targets("scam");
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(
@@ -402,7 +398,7 @@ fn accuracy_floor_on_real_messages() {
         &LabeledCsvOptions::default(),
     )
     .unwrap();
-    let cv = cross_validate(&data, Some(&corpus), &TrainOptions::default(), 5, true).unwrap();
+    let cv = cross_validate(&data, Some(&corpus), &TrainOptions::default(), 5).unwrap();
     let evaluation = jscam::eval::Evaluation::with_fold_thresholds(
         &data,
         "scam",

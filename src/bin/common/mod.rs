@@ -521,19 +521,6 @@ impl TrainArgs {
             (.., Some(f)) => ThresholdRule::BestF1WithinFpr(f),
             (None, None, None, None) => TrainOptions::default().threshold,
         };
-        for (flag, value) in [("--alpha", model.alpha), ("--tol", model.tol)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::Config(format!(
-                    "{flag} takes a finite value >= 0, got {value}"
-                )));
-            }
-        }
-        if training.threshold_folds < 2 {
-            return Err(Error::Config(format!(
-                "--threshold-folds must be at least 2, got {}",
-                training.threshold_folds
-            )));
-        }
         let options = TrainOptions {
             features: FeatureConfig {
                 word_ngrams: model.word_ngrams,
@@ -562,8 +549,7 @@ impl TrainArgs {
             also_train_weight: training.also_train_weight,
             ..TrainOptions::default()
         };
-        options.features.validate()?;
-        options.check_settings()?;
+        options.check()?;
         Ok(options)
     }
 }
