@@ -20,6 +20,10 @@ use lindera_dictionary::dictionary::metadata::Metadata;
 
 const SOURCE_ARCHIVE: &str = "data/ipadic/mecab-ipadic-2.7.0-20070801.tar.gz";
 
+/// The lindera dictionary format the archive is compiled into (the
+/// `lindera-dictionary` build-dependency's major.minor version).
+const LINDERA_FORMAT: &str = "6.2";
+
 /// IPADIC's CSV layout as lindera expects it; the source files are EUC-JP.
 const IPADIC_METADATA: &str = r#"{
   "name": "ipadic",
@@ -46,6 +50,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     println!("cargo::rustc-env=LINDERA_WORKDIR={}", out_dir.display());
+    println!(
+        "cargo::rustc-env=JSCAM_DICTIONARY_ID={}",
+        dictionary_id(Path::new(SOURCE_ARCHIVE))
+    );
     record_commit();
 
     let dictionary_dir = out_dir.join("ipadic");
@@ -68,6 +76,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::remove_dir_all(&source_dir)?;
     std::fs::write(&stamp, archive_id)?;
     Ok(())
+}
+
+/// The dictionary's identity, stored in every model (`src/tokenize.rs`
+/// `DICTIONARY_ID`): the source archive's name and the lindera format.
+fn dictionary_id(archive: &Path) -> String {
+    let name = archive
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".tar.gz"))
+        .expect("SOURCE_ARCHIVE names a .tar.gz file");
+    format!("{name} (Debian source), lindera {LINDERA_FORMAT}")
 }
 
 /// Size and modification time of the archive: enough to notice a new one.

@@ -576,7 +576,7 @@ def log_odds(clf, X) -> np.ndarray:
 
 
 def grouped_stratified_folds(y: np.ndarray, groups: Sequence[str] | None, k: int, seed: int) -> np.ndarray:
-    """The Rust tool's fold rule (trainer::stratified_folds), with Python's
+    """The Rust tool's fold rule (train::stratified_folds), with Python's
     RNG instead of ChaCha8, so assignments differ but the rule is the same.
 
     Ungrouped: each class (positive first) shuffled, dealt round-robin.

@@ -1,4 +1,4 @@
-//! Stage 3: bag-of-words features.
+//! Bag-of-words features.
 //!
 //! A message becomes a set of named features: word tokens (`w:納金`),
 //! optionally word bigrams (`b:未 納金`) and character n-grams (`c:未納`),

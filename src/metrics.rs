@@ -1,4 +1,4 @@
-//! Stage 6: accuracy metrics for the positive class.
+//! Accuracy metrics for the positive class.
 //!
 //! Everything here works on (true label, P(positive)) pairs. Threshold
 //! metrics use "positive when p ≥ threshold". Ranking metrics (ROC-AUC,

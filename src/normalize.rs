@@ -1,4 +1,4 @@
-//! Stage 1: text normalization, shared by training and prediction.
+//! Text normalization, shared by training and prediction.
 //!
 //! [`Normalizer::normalize_into`] is the one function both `train` and
 //! `predict` call, so the model can never see text prepared differently at

@@ -1,4 +1,4 @@
-//! Stage 2: Japanese tokenization with lindera and the IPADIC dictionary.
+//! Japanese tokenization with lindera and the IPADIC dictionary.
 //!
 //! The dictionary is compiled from the IPADIC source in `data/ipadic/` by
 //! `build.rs` and embedded in the binary; it is loaded once per process
@@ -21,7 +21,8 @@ mod embedded {
 
 /// Identity of the dictionary the tokenizer uses; stored in every model so a
 /// model trained with one tokenization is never scored with another.
-pub const DICTIONARY_ID: &str = "mecab-ipadic-2.7.0-20070801 (Debian source), lindera 6.2";
+/// `build.rs` writes it from the archive it compiles.
+pub const DICTIONARY_ID: &str = env!("JSCAM_DICTIONARY_ID");
 
 /// The shared tokenizer: the loaded dictionary and segmenter settings.
 pub struct Tokenizer {

@@ -243,7 +243,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let text = if args.json {
             format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
         } else {
-            evaluation.to_text()
+            report::to_text(&evaluation)
         };
         let stdout = std::io::stdout();
         let mut out = stdout.lock();

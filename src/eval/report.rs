@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::evaluation::{Evaluation, FalsePositiveTarget, OperatingPoint, Spread, percent};
 use crate::error::{Error, Result};
-use crate::eval::{Evaluation, FalsePositiveTarget, Spread, percent};
 use crate::metrics::format_metric;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
@@ -354,136 +354,134 @@ fn target_text(target: &FalsePositiveTarget) -> String {
     }
 }
 
-impl Evaluation {
-    /// A plain-text report. Text from the data (file names, labels,
-    /// categories, messages) has its control characters escaped.
-    pub fn to_text(&self) -> String {
-        use crate::terminal::escape_controls as safe;
-        use std::fmt::Write;
-        let s = &self.summary;
-        let c = s.confusion;
-        let mut out = String::new();
-        let _ = writeln!(out, "protocol:        {}", safe(&self.protocol));
-        let _ = writeln!(
-            out,
-            "rows:            {} ({} {}, {} {})",
-            s.rows,
-            c.tp + c.fn_,
-            safe(&self.positive_label),
-            c.tn + c.fp,
-            safe(self.negative_label.as_deref().unwrap_or("other"))
-        );
-        let _ = writeln!(out, "threshold:       {}", self.threshold_text());
-        for (name, value) in metric_rows(s) {
-            let _ = writeln!(out, "{:<29}{}", format!("{name}:"), format_metric(value));
-        }
-        let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
-        let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
-        let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);
-        let _ = writeln!(out, "operating points:");
-        for target in &self.false_positive_targets {
-            let _ = writeln!(out, "  {}", target_text(target));
-        }
-        let _ = writeln!(
-            out,
-            "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  note",
-            "threshold", "precision", "recall", "FPR", "flagged"
-        );
-        for p in &self.thresholds {
-            let _ = writeln!(
-                out,
-                "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
-                threshold_cell(p.threshold),
-                rate_cell(p.precision),
-                rate_cell(p.recall),
-                rate_cell(p.false_positive_rate),
-                rate_cell(p.share_flagged),
-                p.marks.join("; ")
-            );
-        }
-        if !self.folds.is_empty() {
-            let _ = writeln!(
-                out,
-                "per fold:        fold  rows  threshold  precision  recall  FPR  F1  ROC-AUC"
-            );
-            for f in &self.folds {
-                let _ = writeln!(
-                    out,
-                    "                 {}  {}  {}  {}  {}  {}  {}  {}",
-                    f.fold,
-                    f.rows,
-                    threshold_cell(f.threshold),
-                    format_metric(f.precision),
-                    format_metric(f.recall),
-                    format_metric(f.false_positive_rate),
-                    format_metric(f.f1),
-                    format_metric(f.roc_auc)
-                );
-            }
-            for spread in &self.fold_spread {
-                let _ = writeln!(
-                    out,
-                    "                 {} mean ± sd: {}",
-                    spread.metric.replace('_', " "),
-                    spread_text(spread)
-                );
-            }
-        }
-        let _ = writeln!(out, "calibration:     bin  rows  mean-predicted  observed");
-        for b in self.reliability.iter().filter(|b| b.rows > 0) {
-            let _ = writeln!(
-                out,
-                "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}",
-                b.low, b.high, b.rows, b.mean_predicted, b.observed
-            );
-        }
-        for (title, rates) in [
-            ("per category:    category", &self.categories),
-            ("per file:        file", &self.files),
-        ] {
-            if rates.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
-            for r in rates {
-                let _ = writeln!(
-                    out,
-                    "                 {}  {}  {}  {}",
-                    safe(&r.category),
-                    r.rows,
-                    rate_cell(r.recall),
-                    rate_cell(r.false_positive_rate)
-                );
-            }
-        }
-        for (title, list) in [
-            ("worst false positives", &self.worst_false_positives),
-            ("worst false negatives", &self.worst_false_negatives),
-        ] {
-            let _ = writeln!(out, "{title}:");
-            for e in list {
-                let text: String = e
-                    .text
-                    .chars()
-                    .take(100)
-                    .collect::<String>()
-                    .replace(['\n', '\r'], " ");
-                let id =
-                    e.id.as_deref()
-                        .map_or(String::new(), |id| format!(" id {}", safe(id)));
-                let _ = writeln!(
-                    out,
-                    "  {}:{}{id}  {:.3}  {}  {}",
-                    safe(&e.file),
-                    e.line,
-                    e.score,
-                    safe(e.category.as_deref().unwrap_or("")),
-                    safe(&text)
-                );
-            }
-        }
-        out
+/// A plain-text report. Text from the data (file names, labels,
+/// categories, messages) has its control characters escaped.
+pub fn to_text(evaluation: &Evaluation) -> String {
+    use crate::terminal::escape_controls as safe;
+    use std::fmt::Write;
+    let s = &evaluation.summary;
+    let c = s.confusion;
+    let mut out = String::new();
+    let _ = writeln!(out, "protocol:        {}", safe(&evaluation.protocol));
+    let _ = writeln!(
+        out,
+        "rows:            {} ({} {}, {} {})",
+        s.rows,
+        c.tp + c.fn_,
+        safe(&evaluation.positive_label),
+        c.tn + c.fp,
+        safe(evaluation.negative_label.as_deref().unwrap_or("other"))
+    );
+    let _ = writeln!(out, "threshold:       {}", evaluation.threshold_text());
+    for (name, value) in metric_rows(s) {
+        let _ = writeln!(out, "{:<29}{}", format!("{name}:"), format_metric(value));
     }
+    let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
+    let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
+    let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);
+    let _ = writeln!(out, "operating points:");
+    for target in &evaluation.false_positive_targets {
+        let _ = writeln!(out, "  {}", target_text(target));
+    }
+    let _ = writeln!(
+        out,
+        "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  note",
+        "threshold", "precision", "recall", "FPR", "flagged"
+    );
+    for p in &evaluation.thresholds {
+        let _ = writeln!(
+            out,
+            "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
+            threshold_cell(p.threshold),
+            rate_cell(p.precision),
+            rate_cell(p.recall),
+            rate_cell(p.false_positive_rate),
+            rate_cell(p.share_flagged),
+            p.marks.join("; ")
+        );
+    }
+    if !evaluation.folds.is_empty() {
+        let _ = writeln!(
+            out,
+            "per fold:        fold  rows  threshold  precision  recall  FPR  F1  ROC-AUC"
+        );
+        for f in &evaluation.folds {
+            let _ = writeln!(
+                out,
+                "                 {}  {}  {}  {}  {}  {}  {}  {}",
+                f.fold,
+                f.rows,
+                threshold_cell(f.threshold),
+                format_metric(f.precision),
+                format_metric(f.recall),
+                format_metric(f.false_positive_rate),
+                format_metric(f.f1),
+                format_metric(f.roc_auc)
+            );
+        }
+        for spread in &evaluation.fold_spread {
+            let _ = writeln!(
+                out,
+                "                 {} mean ± sd: {}",
+                spread.metric.replace('_', " "),
+                spread_text(spread)
+            );
+        }
+    }
+    let _ = writeln!(out, "calibration:     bin  rows  mean-predicted  observed");
+    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
+        let _ = writeln!(
+            out,
+            "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}",
+            b.low, b.high, b.rows, b.mean_predicted, b.observed
+        );
+    }
+    for (title, rates) in [
+        ("per category:    category", &evaluation.categories),
+        ("per file:        file", &evaluation.files),
+    ] {
+        if rates.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
+        for r in rates {
+            let _ = writeln!(
+                out,
+                "                 {}  {}  {}  {}",
+                safe(&r.category),
+                r.rows,
+                rate_cell(r.recall),
+                rate_cell(r.false_positive_rate)
+            );
+        }
+    }
+    for (title, list) in [
+        ("worst false positives", &evaluation.worst_false_positives),
+        ("worst false negatives", &evaluation.worst_false_negatives),
+    ] {
+        let _ = writeln!(out, "{title}:");
+        for e in list {
+            let text: String = e
+                .text
+                .chars()
+                .take(100)
+                .collect::<String>()
+                .replace(['\n', '\r'], " ");
+            let id =
+                e.id.as_deref()
+                    .map_or(String::new(), |id| format!(" id {}", safe(id)));
+            let _ = writeln!(
+                out,
+                "  {}:{}{id}  {:.3}  {}  {}",
+                safe(&e.file),
+                e.line,
+                e.score,
+                safe(e.category.as_deref().unwrap_or("")),
+                safe(&text)
+            );
+        }
+    }
+    out
 }
 
 /// Width of every plot; the right part holds the legend, outside the data.
@@ -596,7 +594,7 @@ fn with_text(mut entry: LegendEntry, text: String) -> LegendEntry {
 }
 
 /// The model's operating point: the pooled rates at the reported threshold.
-fn own_point(evaluation: &Evaluation) -> Option<&crate::eval::OperatingPoint> {
+fn own_point(evaluation: &Evaluation) -> Option<&OperatingPoint> {
     evaluation
         .thresholds
         .iter()
@@ -682,7 +680,7 @@ fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Res
         .map_err(|e| err(&e))?;
     // The threshold reaching each budget, on the curve; budgets reached
     // by the same threshold share one label.
-    let mut reached: Vec<(&crate::eval::OperatingPoint, Vec<String>)> = Vec::new();
+    let mut reached: Vec<(&OperatingPoint, Vec<String>)> = Vec::new();
     for target in &evaluation.false_positive_targets {
         if let Some(p) = &target.point {
             let budget = percent(target.max_false_positive_rate);

@@ -21,7 +21,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::header::ModelHeader;
+use super::header::ModelHeader;
 
 /// Identifies a model file. The `\r\n` catches text-mode line-ending damage.
 pub const MAGIC: &[u8; 8] = b"JSCAM\0\r\n";

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use super::fitted::{Model, Score, Scorer};
 use crate::error::{Error, Result};
 use crate::features::{Extractor, SparseRow};
-use crate::model::{Model, Score, Scorer};
 
 /// One scorer per rayon thread (each with its own tokenizer worker and
 /// buffers), so that scoring many messages allocates nothing per message.

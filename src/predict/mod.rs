@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::data::Encoding;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Model, ScorerPool, Threshold, UnsureBand};
 
 mod score;
@@ -117,7 +117,7 @@ impl BatchSummary {
 fn read_chunk(
     source: &mut RowSource,
     options: &BatchOptions,
-) -> (Vec<InputRow>, Option<crate::Error>, bool) {
+) -> (Vec<InputRow>, Option<Error>, bool) {
     let mut chunk = Vec::with_capacity(options.chunk_rows.clamp(1, 4096));
     let mut bytes = 0;
     while chunk.len() < options.chunk_rows.max(1) && bytes < options.chunk_bytes {
@@ -157,7 +157,7 @@ fn write_chunk(
 /// # Errors
 /// Input errors (missing file or column, bad encoding, a malformed row when
 /// `strict`), or output errors (including a closed pipe, see
-/// [`Error::is_broken_pipe`](crate::Error::is_broken_pipe)).
+/// [`Error::is_broken_pipe`]).
 pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result<BatchSummary> {
     let rule = DecisionRule {
         threshold: options.threshold.unwrap_or(model.threshold()),

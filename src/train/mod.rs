@@ -6,8 +6,6 @@
 //! fit) then only fits a vocabulary on its training rows and solves.
 #![doc(hidden)]
 
-use std::collections::BTreeMap;
-
 use crate::data::LabeledData;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Vocabulary};
@@ -152,8 +150,6 @@ pub struct TrainOutcome {
     pub model: Model,
     /// Metrics on the held-out split (fitted on the rest), if one was held out.
     pub held_out: Option<Summary>,
-    /// Rows per label.
-    pub label_counts: BTreeMap<String, usize>,
 }
 
 impl TrainOptions {
@@ -242,11 +238,7 @@ impl TrainOptions {
         let (header, vocabulary, weights) = self.header(data, also_train, &all, learned);
         let model = Model::new(header, vocabulary, weights.weights, weights.intercept)
             .map_err(|e| Error::Training(e.to_string()))?;
-        Ok(TrainOutcome {
-            model,
-            held_out,
-            label_counts: all.label_counts(),
-        })
+        Ok(TrainOutcome { model, held_out })
     }
 
     /// The held-out split of the data rows as a fold (grouped when the data
