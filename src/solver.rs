@@ -14,7 +14,6 @@
 //!   reference implementation. Dense rows cost messages × features × 8 bytes,
 //!   so it is only practical for small corpora; a test checks that both give
 //!   the same weights.
-#![doc(hidden)]
 
 use std::cell::RefCell;
 
@@ -205,6 +204,7 @@ impl CsrMatrix {
 /// # Errors
 /// [`Error::Config`] for bad hyperparameters or mismatched lengths;
 /// [`Error::Training`] if the optimizer fails or both classes are not present.
+#[cfg(test)]
 pub fn fit(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
     fit_weighted(x, positive, None, params)
 }

@@ -9,14 +9,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jscam::Model;
-use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv, read_labeled_csvs};
-use jscam::eval::report;
-use jscam::eval::{DataFile, Evaluation, ModelIdentity, RunInfo, cross_validate, score_with_model};
-use jscam::model::Threshold;
-use jscam::output::OutputPlan;
-use jscam::terminal::{escape_controls, escape_path};
-use jscam::train::{ThresholdRule, TrainOptions};
+use jscam::{
+    DataFile, Evaluation, LabeledCsvOptions, LabeledData, Model, ModelIdentity, OutputPlan,
+    RunInfo, Threshold, ThresholdRule, TrainOptions, cross_validate, escape_controls, escape_path,
+    read_labeled_csv, read_labeled_csvs, score_with_model,
+};
 
 /// Measure how well a model separates the two labels.
 ///
@@ -85,7 +82,7 @@ fn gate(s: &str) -> Result<(String, f64), String> {
 }
 
 /// The value of a `--fail-under` metric.
-fn gate_value(s: &jscam::metrics::Summary, metric: &str) -> f64 {
+fn gate_value(s: &jscam::Summary, metric: &str) -> f64 {
     match metric {
         "accuracy" => s.accuracy,
         "precision" => s.precision,
@@ -169,7 +166,7 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
         }
     }
     outputs.extend(args.scores_out.as_deref().map(|p| (p, "--scores-out")));
-    let report = args.report.as_deref().map(report::report_files);
+    let report = args.report.as_deref().map(jscam::report_files);
     for file in report.iter().flatten() {
         outputs.push((file.as_path(), "--report"));
     }
@@ -243,7 +240,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let text = if args.json {
             format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
         } else {
-            report::to_text(&evaluation)
+            jscam::report_text(&evaluation)
         };
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
@@ -280,11 +277,11 @@ fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> an
         std::fs::create_dir_all(dir)
             .map_err(|e| jscam::Error::write(dir, e))
             .context("writing the report")?;
-        let report = report::render_report(evaluation, dir).context("writing the report")?;
+        let report = jscam::render_report(evaluation, dir).context("writing the report")?;
         report_path = report.first().map(|(path, _)| path.clone());
         files.extend(report);
     }
-    jscam::output::write_files(&files)?;
+    jscam::write_files(&files)?;
     if let Some(path) = report_path
         && !args.quiet
     {
@@ -295,17 +292,13 @@ fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> an
 
 /// Fails with [`common::GateFailed`] when a `--fail-under` metric is
 /// below its floor (an undefined metric fails too).
-fn check_gates(gates: &[(String, f64)], summary: &jscam::metrics::Summary) -> anyhow::Result<()> {
+fn check_gates(gates: &[(String, f64)], summary: &jscam::Summary) -> anyhow::Result<()> {
     let failed: Vec<String> = gates
         .iter()
         .filter_map(|(metric, floor)| {
             let value = gate_value(summary, metric);
-            (value.is_nan() || value < *floor).then(|| {
-                format!(
-                    "{metric} {} is below {floor}",
-                    jscam::metrics::format_metric(value)
-                )
-            })
+            (value.is_nan() || value < *floor)
+                .then(|| format!("{metric} {} is below {floor}", jscam::format_metric(value)))
         })
         .collect();
     if failed.is_empty() {
@@ -320,7 +313,7 @@ fn record_files(run: &mut RunInfo, paths: &[PathBuf], role: &str) -> anyhow::Res
         run.data_files.push(DataFile {
             path: path.display().to_string(),
             role: role.to_owned(),
-            sha256: jscam::data::read::file_sha256(path)?,
+            sha256: jscam::file_sha256(path)?,
         });
     }
     Ok(())
@@ -471,7 +464,7 @@ fn test_model(
     run.model = Some(ModelIdentity {
         source: model_path.map_or("embedded".to_owned(), |p| p.display().to_string()),
         sha256: match model_path {
-            Some(p) => jscam::data::read::file_sha256(p)?,
+            Some(p) => jscam::file_sha256(p)?,
             None => common::sha256_hex(Model::embedded_default_bytes()),
         },
         trained: t.date.clone(),
@@ -509,7 +502,7 @@ fn trained_on_warnings(model: &Model, data: &LabeledData) -> Vec<String> {
     for (file, rows) in data.file_row_ranges() {
         let texts: Vec<String> = rows.iter().map(|&i| data.texts[i].clone()).collect();
         let labels: Vec<String> = rows.iter().map(|&i| data.labels[i].clone()).collect();
-        let hash = jscam::train::data_hash(&texts, &labels);
+        let hash = jscam::data_hash(&texts, &labels);
         let seen = training
             .files
             .iter()

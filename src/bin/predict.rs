@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use jscam::model::UnsureBand;
-use jscam::output::{AtomicFile, OutputPlan};
-use jscam::predict::{self, BatchOptions, BatchSummary, InputFormat, OutputFormat};
-use jscam::terminal::escape_controls;
+use jscam::{
+    AtomicFile, BatchOptions, BatchSummary, InputFormat, OutputFormat, OutputPlan, UnsureBand,
+    escape_controls,
+};
 
 /// Classify messages in batch: every input row gives one output row, in
 /// order, with `label` and `probability` (P(positive label)) added.
@@ -211,7 +211,7 @@ fn write_rows<W: Write>(
             .map_err(|e| jscam::Error::write(name, e))
             .context("writing the output")?;
     }
-    let summary = predict::run(model, options, &mut out).context("classifying");
+    let summary = jscam::classify(model, options, &mut out).context("classifying");
     bar.finish_and_clear();
     let summary = summary?;
     out.flush()

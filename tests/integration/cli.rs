@@ -6,8 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use jscam::model::TrainingFile;
-use jscam::model::file as format;
+use jscam::TrainingFile;
 
 use crate::util::{TestCommand, bin, csv_rows, fixture};
 
@@ -390,7 +389,7 @@ fn retraining_reproduces_the_committed_default_model() {
     }
     let committed = jscam::Model::load(&root.join("models/default.jscam")).unwrap();
     let date = &committed.header().training.date;
-    let epoch = jscam::train::source_date_epoch(date).expect("a calendar date");
+    let epoch = jscam::source_date_epoch(date).expect("a calendar date");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.jscam");
     bin("train")
@@ -628,18 +627,15 @@ fn extra_link_facts_are_stored_in_the_model_and_bad_lines_are_named() {
         serde_json::json!(["official example-shinkin.co.jp", "brand shinkin"])
     );
     // The model's normalizer knows the extra fact; the shipped facts do not.
-    let normalizer_with = jscam::normalize::Normalizer::with_links(
-        jscam::links::LinkFacts::with_extra(&["official example-shinkin.co.jp".to_owned()])
-            .unwrap(),
+    let normalizer_with = jscam::Normalizer::with_links(
+        jscam::LinkFacts::with_extra(&["official example-shinkin.co.jp".to_owned()]).unwrap(),
     );
     let with = normalizer_with.normalize("https://www.example-shinkin.co.jp/info");
     assert!(with.entities().any(|e| e == "url:official"));
-    let without =
-        jscam::normalize::Normalizer::new().normalize("https://www.example-shinkin.co.jp/info");
+    let without = jscam::Normalizer::new().normalize("https://www.example-shinkin.co.jp/info");
     assert!(!without.entities().any(|e| e == "url:official"));
     let loaded = jscam::Model::load(&model).unwrap();
-    let mut extractor =
-        jscam::features::Extractor::for_config(loaded.vocabulary().config()).unwrap();
+    let mut extractor = jscam::Extractor::for_config(loaded.vocabulary().config()).unwrap();
     let mut names = Vec::new();
     extractor
         .for_each_feature(
@@ -897,11 +893,11 @@ fn threads_have_an_upper_bound() {
 
 /// Rebuilds a model file with edited parts through the library's own
 /// codec, so that the checksum is valid and only the loader's checks are left.
-fn forge(bytes: &[u8], edit: impl FnOnce(&mut format::ModelParts)) -> Vec<u8> {
-    let mut parts = format::decode(bytes).unwrap();
+fn forge(bytes: &[u8], edit: impl FnOnce(&mut jscam::ModelParts)) -> Vec<u8> {
+    let mut parts = jscam::decode_model_file(bytes).unwrap();
     edit(&mut parts);
     let (names, idf): (Vec<String>, Vec<f64>) = parts.entries.iter().cloned().unzip();
-    format::encode(format::ModelPartsRef {
+    jscam::encode_model_file(jscam::ModelPartsRef {
         header: &parts.header,
         names: &names,
         idf: &idf,
@@ -1147,7 +1143,7 @@ fn utf16_input_is_recognised() {
 #[test]
 fn char_ngram_flag_default_is_the_library_default() {
     let help = bin("train").arg("--help").run().stdout();
-    let config = jscam::features::FeatureConfig::default();
+    let config = jscam::FeatureConfig::default();
     let shown = format!(
         "[default: {},{}]",
         config.char_ngram_min, config.char_ngram_max

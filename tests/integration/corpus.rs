@@ -1,8 +1,7 @@
 //! The committed corpus `data/messages.csv` keeps the rules in its datasheet:
 //! columns, labels, counts, families, no duplicates after normalization.
 
-use jscam::data::{LabeledCsvOptions, read_labeled_csv};
-use jscam::normalize::Normalizer;
+use jscam::{LabeledCsvOptions, Normalizer, read_labeled_csv};
 use std::collections::{BTreeMap, HashSet};
 
 use crate::util::{root, shared};

@@ -9,12 +9,10 @@ use std::io::IsTerminal;
 
 use std::borrow::Cow;
 
-use jscam::features::FeatureConfig;
-use jscam::model::threshold::check_probability;
-use jscam::model::{Threshold, UnsureBand};
-use jscam::solver::{FitParams, Solver};
-use jscam::train::{ThresholdRule, TrainOptions};
-use jscam::{Error, Model};
+use jscam::{
+    Error, FeatureConfig, FitParams, Model, Solver, Threshold, ThresholdRule, TrainOptions,
+    UnsureBand, check_probability,
+};
 
 /// Exit code: bad command-line usage or option value (clap uses it too).
 pub const EXIT_USAGE: u8 = 2;
@@ -108,7 +106,7 @@ pub struct InputArgs {
     pub text_column: String,
     /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
     #[arg(long, global = true, default_value = "utf-8")]
-    pub encoding: jscam::data::Encoding,
+    pub encoding: jscam::Encoding,
 }
 
 /// How labeled files are read: flags shared by `train` and `evaluate`.
@@ -150,15 +148,15 @@ pub struct LabelMap(pub Vec<(String, String)>);
 
 /// Parses `--label-map`.
 fn label_map(s: &str) -> Result<LabelMap, String> {
-    jscam::data::labeled::parse_label_map(s)
+    jscam::parse_label_map(s)
         .map(LabelMap)
         .map_err(|e| e.to_string())
 }
 
 impl ReadArgs {
     /// The reading options these flags describe.
-    pub fn to_options(&self) -> jscam::data::LabeledCsvOptions {
-        let mut options = jscam::data::LabeledCsvOptions {
+    pub fn to_options(&self) -> jscam::LabeledCsvOptions {
+        let mut options = jscam::LabeledCsvOptions {
             text_column: self.input.text_column.clone(),
             label_column: self.label_column.clone(),
             id_column: self.id_column.clone(),
@@ -228,7 +226,7 @@ pub fn report(program: &str, err: &anyhow::Error) -> std::process::ExitCode {
             let message = format!("{err:#}");
             note(format_args!(
                 "{program}: error: {}",
-                jscam::terminal::escape_controls(&message)
+                jscam::escape_controls(&message)
             ));
             std::process::ExitCode::from(code)
         }
@@ -248,7 +246,7 @@ pub fn note(line: std::fmt::Arguments<'_>) {
 /// (SIGINT, SIGTERM, SIGHUP); see [`jscam::output`]. A failure to install
 /// the handler is a warning: the run itself is not affected.
 pub fn clean_up_on_signal(program: &str) {
-    if let Err(e) = jscam::output::remove_temporaries_on_signal() {
+    if let Err(e) = jscam::remove_temporaries_on_signal() {
         note(format_args!("{program}: warning: {e}"));
     }
 }
@@ -258,8 +256,8 @@ pub fn note_skipped(program: &str, data: &jscam::LabeledData) {
     if let Some(text) = data.skipped_text() {
         note(format_args!(
             "{program}: {}: skipped {}",
-            jscam::terminal::escape_controls(&data.files_display()),
-            jscam::terminal::escape_controls(&text)
+            jscam::escape_controls(&data.files_display()),
+            jscam::escape_controls(&text)
         ));
     }
 }
@@ -271,7 +269,7 @@ pub fn note_skipped(program: &str, data: &jscam::LabeledData) {
 /// and `--also-train`): its rows would count twice and be on both sides of
 /// a split.
 pub fn inputs<'a, 'b>(
-    plan: &mut jscam::output::OutputPlan,
+    plan: &mut jscam::OutputPlan,
     files: impl IntoIterator<Item = (&'a std::path::Path, &'b str)>,
 ) -> Result<(), Error> {
     for (path, what) in files {
@@ -471,7 +469,7 @@ const DEFAULT_CHAR_NGRAMS: &str = "1,2";
 
 impl TrainArgs {
     /// The input files these flags name (`--also-train`, `--links`), with
-    /// what each is, for an [`jscam::output::OutputPlan`].
+    /// what each is, for an [`jscam::OutputPlan`].
     pub fn inputs(&self) -> impl Iterator<Item = (&std::path::Path, &'static str)> {
         let also = self
             .training
@@ -486,20 +484,20 @@ impl TrainArgs {
     /// groups, or `None` when there are none.
     ///
     /// # Errors
-    /// As [`jscam::data::read_labeled_csvs`].
+    /// As [`jscam::read_labeled_csvs`].
     pub fn read_also_train(
         &self,
-        read: &jscam::data::LabeledCsvOptions,
-    ) -> Result<Option<jscam::data::LabeledData>, Error> {
+        read: &jscam::LabeledCsvOptions,
+    ) -> Result<Option<jscam::LabeledData>, Error> {
         let also_train = &self.training.also_train;
         if also_train.is_empty() {
             return Ok(None);
         }
-        let read = jscam::data::LabeledCsvOptions {
+        let read = jscam::LabeledCsvOptions {
             group_column: None,
             ..read.clone()
         };
-        jscam::data::read_labeled_csvs(also_train, &read).map(Some)
+        jscam::read_labeled_csvs(also_train, &read).map(Some)
     }
 
     /// The training options these flags describe.
@@ -531,7 +529,7 @@ impl TrainArgs {
                 knowledge_scale: model.knowledge_scale,
                 norm_power: model.norm_power,
                 extra_links: match &model.links {
-                    Some(path) => jscam::links::read_extra(path)?,
+                    Some(path) => jscam::read_extra_links(path)?,
                     None => Vec::new(),
                 },
                 ..FeatureConfig::default()
