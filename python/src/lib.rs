@@ -8,7 +8,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use jscam::{Error, Evaluation, FORMAT_VERSION, FeatureConfig, FitParams, LabeledCsvOptions, LabeledData, Model, OwnedScorerPool, Solver, Threshold, ThresholdRule, TrainOptions, check_probability, read_labeled_csvs};
+use jscam::{
+    Error, Evaluation, FORMAT_VERSION, FeatureConfig, FitParams, LabeledCsvOptions, LabeledData,
+    Model, OwnedScorerPool, Solver, Threshold, ThresholdRule, TrainOptions, check_probability,
+    read_labeled_csvs,
+};
 use numpy::PyArray1;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
