@@ -4,11 +4,10 @@
 //! `data/messages.csv`, with the embedded default model.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use jscam::Model;
-use jscam::data::{LabeledCsvOptions, read_labeled_csv};
-use jscam::features::{Extractor, SparseRow};
-use jscam::normalize::{Normalized, Normalizer};
-use jscam::tokenize::Tokenizer;
+use jscam::{
+    Extractor, LabeledCsvOptions, Model, Normalized, Normalizer, SparseRow, Tokenizer,
+    read_labeled_csv,
+};
 
 fn messages() -> Vec<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.csv");

@@ -25,8 +25,7 @@
 
 use std::time::Instant;
 
-use jscam::Model;
-use jscam::tokenize::Tokenizer;
+use jscam::{Model, Tokenizer};
 
 fn read_messages(path: &str) -> Vec<String> {
     if path.ends_with(".csv") {

@@ -1,6 +1,5 @@
 //! The library's error type. Every input error names the file and, where
 //! there is one, the line, so that the binaries can print one useful line.
-#![doc(hidden)]
 
 use std::path::PathBuf;
 

@@ -11,7 +11,6 @@
 //! Feature names are hashed while scanning so that looking a feature up
 //! allocates nothing; the vocabulary keeps the names for
 //! explanations and the model file, and rejects a hash collision on load.
-#![doc(hidden)]
 
 use std::collections::HashMap;
 
@@ -183,7 +182,7 @@ impl FeatureConfig {
     /// # Errors
     /// [`Error::Config`] for invalid settings; [`Error::Training`] when no
     /// feature survives `min_df`.
-    pub fn fit<'d>(
+    pub(crate) fn fit<'d>(
         &self,
         docs: impl ExactSizeIterator<Item = &'d DocTerms>,
         names: &FeatureNames,
@@ -382,7 +381,7 @@ impl Extractor {
     ///
     /// # Errors
     /// Fails if the tokenizer fails.
-    pub fn doc_terms(
+    pub(crate) fn doc_terms(
         &mut self,
         text: &str,
         config: &FeatureConfig,
@@ -670,7 +669,7 @@ impl Vocabulary {
     }
 
     /// The vector for already extracted terms (used in training).
-    pub fn vectorize_terms(&self, doc: &DocTerms, row: &mut SparseRow) {
+    pub(crate) fn vectorize_terms(&self, doc: &DocTerms, row: &mut SparseRow) {
         row.clear();
         let mut columns: Vec<(u32, u32)> = doc
             .terms

@@ -10,7 +10,6 @@
 //! those extra lines so that prediction sees the same facts as training.
 //! Every look-up is a hash look-up per host label or a single automaton pass
 //! over the text, so the cost does not grow with the number of facts.
-#![doc(hidden)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -236,7 +235,7 @@ impl LinkFacts {
 
     /// What the facts say about a link to `host` (lower case, without port
     /// or trailing dot) with `path` (lower case, from the first `/`).
-    pub fn url(&self, host: &str, path: &str) -> HostFacts {
+    pub(crate) fn url(&self, host: &str, path: &str) -> HostFacts {
         let any_within = |set: &HashSet<String>| suffixes(host).any(|d| set.contains(d));
         let open = suffixes(host).any(|d| {
             self.open.get(d).is_some_and(|paths| {
@@ -262,7 +261,8 @@ impl LinkFacts {
     }
 
     /// What the facts say about `host` (a link without a path).
-    pub fn host(&self, host: &str) -> HostFacts {
+    #[cfg(test)]
+    pub(crate) fn host(&self, host: &str) -> HostFacts {
         self.url(host, "")
     }
 

@@ -4,7 +4,6 @@
 //! metrics use "positive when p ≥ threshold". Ranking metrics (ROC-AUC,
 //! average precision, recall at a false-positive rate) treat tied scores as
 //! one step, so their value does not depend on the order of tied rows.
-#![doc(hidden)]
 
 use serde::Serialize;
 

@@ -19,7 +19,6 @@
 //! to the tokenizer. Bump [`NORMALIZATION_VERSION`] whenever the output of
 //! this module changes: the version is stored in every model and checked
 //! when the model is loaded.
-#![doc(hidden)]
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};

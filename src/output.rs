@@ -12,7 +12,6 @@
 //! symlink planted at the target is replaced, never followed. Temporary
 //! files are registered while they live, so that a binary can remove them
 //! when it is interrupted ([`remove_temporaries_on_signal`]).
-#![doc(hidden)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -46,6 +45,7 @@ impl TempRegistry {
     }
 
     /// The temporary files registered now.
+    #[cfg(test)]
     pub fn live(&self) -> Vec<PathBuf> {
         self.lock().clone()
     }
@@ -61,7 +61,7 @@ impl TempRegistry {
 }
 
 /// The registry every [`AtomicFile`] of the process uses.
-pub fn temporaries() -> &'static TempRegistry {
+pub(crate) fn temporaries() -> &'static TempRegistry {
     static REGISTRY: std::sync::OnceLock<TempRegistry> = std::sync::OnceLock::new();
     REGISTRY.get_or_init(TempRegistry::default)
 }
@@ -248,7 +248,10 @@ impl AtomicFile {
     ///
     /// # Errors
     /// As [`AtomicFile::create`].
-    pub fn create_registered(target: &Path, registry: &'static TempRegistry) -> Result<Self> {
+    pub(crate) fn create_registered(
+        target: &Path,
+        registry: &'static TempRegistry,
+    ) -> Result<Self> {
         check_target_kind(target)?;
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,

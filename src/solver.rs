@@ -14,7 +14,6 @@
 //!   reference implementation. Dense rows cost messages × features × 8 bytes,
 //!   so it is only practical for small corpora; a test checks that both give
 //!   the same weights.
-#![doc(hidden)]
 
 use std::cell::RefCell;
 
@@ -47,23 +46,39 @@ pub enum Solver {
     Linfa,
 }
 
+impl Solver {
+    /// Every solver with its name: the one spelling the command line, the
+    /// model header (serde's lowercase names, checked by a test) and the
+    /// Python binding use.
+    pub const NAMES: [(Solver, &'static str); 2] =
+        [(Solver::Sparse, "sparse"), (Solver::Linfa, "linfa")];
+
+    /// The solver's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(solver, _)| *solver == self)
+            .map_or("", |(_, name)| name)
+    }
+}
+
 impl std::fmt::Display for Solver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Solver::Sparse => "sparse",
-            Solver::Linfa => "linfa",
-        })
+        f.write_str(self.name())
     }
 }
 
 impl std::str::FromStr for Solver {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s {
-            "sparse" => Ok(Solver::Sparse),
-            "linfa" => Ok(Solver::Linfa),
-            other => Err(format!("unknown solver {other:?} (sparse or linfa)")),
-        }
+        Self::NAMES
+            .iter()
+            .find(|(_, name)| *name == s)
+            .map(|(solver, _)| *solver)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::NAMES.iter().map(|(_, name)| *name).collect();
+                format!("unknown solver {s:?} ({})", names.join(" or "))
+            })
     }
 }
 
@@ -189,6 +204,7 @@ impl CsrMatrix {
 /// # Errors
 /// [`Error::Config`] for bad hyperparameters or mismatched lengths;
 /// [`Error::Training`] if the optimizer fails or both classes are not present.
+#[cfg(test)]
 pub fn fit(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<FittedWeights> {
     fit_weighted(x, positive, None, params)
 }
@@ -427,6 +443,22 @@ fn fit_linfa(x: &CsrMatrix, positive: &[bool], params: &FitParams) -> Result<Fit
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solver_names_are_one_table() {
+        for (solver, name) in Solver::NAMES {
+            assert_eq!(solver.to_string(), name);
+            assert_eq!(name.parse::<Solver>(), Ok(solver));
+            assert_eq!(
+                serde_json::to_string(&solver).unwrap(),
+                format!("\"{name}\"")
+            );
+        }
+        assert_eq!(
+            "dense".parse::<Solver>(),
+            Err("unknown solver \"dense\" (sparse or linfa)".to_owned())
+        );
+    }
 
     /// A seeded, medium-sized random sparse problem with some signal.
     fn synthetic(rows: usize, cols: usize, seed: u64) -> (CsrMatrix, Vec<bool>) {

@@ -2,7 +2,6 @@
 //! its way to a terminal or a log: control characters are shown escaped,
 //! so a forged model or a hostile file name cannot move the cursor, change
 //! colours, start a fake line or hide text.
-#![doc(hidden)]
 
 use std::borrow::Cow;
 

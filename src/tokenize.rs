@@ -5,7 +5,6 @@
 //! ([`Tokenizer::shared`]) and shared by all threads. Each thread tokenizes
 //! through its own [`TokenizerWorker`], which reuses lindera's lattice
 //! buffers between messages.
-#![doc(hidden)]
 
 use std::sync::OnceLock;
 

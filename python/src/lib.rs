@@ -8,13 +8,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use jscam::data::{LabeledCsvOptions, read_labeled_csvs};
-use jscam::features::FeatureConfig;
-use jscam::model::file::FORMAT_VERSION;
-use jscam::model::threshold::check_probability;
-use jscam::solver::{FitParams, Solver};
-use jscam::train::ThresholdRule;
-use jscam::{Error, Evaluation, LabeledData, Model, OwnedScorerPool, Threshold, TrainOptions};
+use jscam::{
+    Error, Evaluation, FORMAT_VERSION, FeatureConfig, FitParams, LabeledCsvOptions, LabeledData,
+    Model, OwnedScorerPool, Solver, Threshold, ThresholdRule, TrainOptions, check_probability,
+    read_labeled_csvs,
+};
 use numpy::PyArray1;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -360,7 +358,7 @@ impl PyModel {
                 Ok((score, scorer.explain_last(k)))
             })
             .map_err(to_py)?;
-        let pairs = |list: Vec<jscam::model::Contribution>| -> Vec<(String, f64)> {
+        let pairs = |list: Vec<jscam::Contribution>| -> Vec<(String, f64)> {
             list.into_iter()
                 .map(|c| (c.feature, c.contribution))
                 .collect()
@@ -599,7 +597,7 @@ impl Settings {
             min_df: self.min_df.unwrap_or(base_features.min_df),
             max_features: self.max_features.unwrap_or(base_features.max_features),
             extra_links: match &self.links {
-                Some(path) => jscam::links::read_extra(path).map_err(to_py)?,
+                Some(path) => jscam::read_extra_links(path).map_err(to_py)?,
                 None => Vec::new(),
             },
             ..base_features
@@ -761,7 +759,7 @@ fn cross_validate<'py>(
     let also = also_train.map(also_train_data).transpose()?;
     let grouped = data.groups.is_some();
     let result = on_threads(py, n_threads, || {
-        jscam::eval::cross_validate(&data, also.as_ref(), &options, k)
+        jscam::cross_validate(&data, also.as_ref(), &options, k)
     })?;
     let protocol = format!(
         "{k}-fold stratified{} cross-validation of {} rows given in memory (seed {}), pooled out-of-fold scores, threshold by {}",

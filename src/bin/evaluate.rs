@@ -9,14 +9,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jscam::Model;
-use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv, read_labeled_csvs};
-use jscam::eval::report;
-use jscam::eval::{DataFile, Evaluation, ModelIdentity, RunInfo, cross_validate, score_with_model};
-use jscam::model::Threshold;
-use jscam::output::OutputPlan;
-use jscam::terminal::{escape_controls, escape_path};
-use jscam::train::{ThresholdRule, TrainOptions};
+use jscam::{
+    DataFile, Evaluation, LabeledCsvOptions, LabeledData, Model, ModelIdentity, OutputPlan,
+    RunInfo, Threshold, ThresholdRule, TrainOptions, cross_validate, escape_controls, escape_path,
+    read_labeled_csv, read_labeled_csvs, score_with_model,
+};
 
 /// Measure how well a model separates the two labels.
 ///
@@ -85,7 +82,7 @@ fn gate(s: &str) -> Result<(String, f64), String> {
 }
 
 /// The value of a `--fail-under` metric.
-fn gate_value(s: &jscam::metrics::Summary, metric: &str) -> f64 {
+fn gate_value(s: &jscam::Summary, metric: &str) -> f64 {
     match metric {
         "accuracy" => s.accuracy,
         "precision" => s.precision,
@@ -118,7 +115,7 @@ enum Mode {
         #[arg(long)]
         folds_out: Option<PathBuf>,
         #[command(flatten)]
-        model: common::ModelArgs,
+        model: common::TrainArgs,
     },
     /// Train on one CSV and test on another.
     TrainTest {
@@ -127,19 +124,15 @@ enum Mode {
         /// Labeled test CSV.
         test: PathBuf,
         #[command(flatten)]
-        model: common::ModelArgs,
+        model: common::TrainArgs,
     },
     /// Test an existing model (default: the embedded one) on labeled CSVs.
     Model {
         /// Labeled test CSV files.
         #[arg(required = true)]
         test: Vec<PathBuf>,
-        /// Model file (default: the embedded model).
-        #[arg(short, long)]
-        model: Option<PathBuf>,
-        /// Threshold (default: the model's).
-        #[arg(long)]
-        threshold: Option<Threshold>,
+        #[command(flatten)]
+        scoring: common::ScoringArgs,
     },
 }
 
@@ -166,14 +159,14 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
             ];
             common::inputs(&mut plan, named.into_iter().chain(model.inputs()))?;
         }
-        Mode::Model { test, model, .. } => {
+        Mode::Model { test, scoring } => {
             let named = test.iter().map(|p| (p.as_path(), "the test data"));
-            let model = model.iter().map(|p| (p.as_path(), "the model"));
+            let model = scoring.model.iter().map(|p| (p.as_path(), "the model"));
             common::inputs(&mut plan, named.chain(model))?;
         }
     }
     outputs.extend(args.scores_out.as_deref().map(|p| (p, "--scores-out")));
-    let report = args.report.as_deref().map(report::report_files);
+    let report = args.report.as_deref().map(jscam::report_files);
     for file in report.iter().flatten() {
         outputs.push((file.as_path(), "--report"));
     }
@@ -214,25 +207,21 @@ fn run(args: Args) -> anyhow::Result<()> {
                 quiet: args.quiet,
             };
             record_files(&mut run_info, data, "evaluated")?;
-            record_files(&mut run_info, &model.also_train, "also-train")?;
+            record_files(&mut run_info, &model.training.also_train, "also-train")?;
             cross_validation(&cv, &read)?
         }
         Mode::TrainTest { train, test, model } => {
             record_files(&mut run_info, std::slice::from_ref(train), "training")?;
-            record_files(&mut run_info, &model.also_train, "also-train")?;
+            record_files(&mut run_info, &model.training.also_train, "also-train")?;
             record_files(&mut run_info, std::slice::from_ref(test), "evaluated")?;
             train_test(train, test, model, &read, args.quiet)?
         }
-        Mode::Model {
-            test,
-            model,
-            threshold,
-        } => {
+        Mode::Model { test, scoring } => {
             record_files(&mut run_info, test, "evaluated")?;
             test_model(
                 test,
-                model.as_deref(),
-                *threshold,
+                scoring.model.as_deref(),
+                scoring.threshold,
                 &read,
                 &mut run_info,
                 args.quiet,
@@ -251,7 +240,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let text = if args.json {
             format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
         } else {
-            report::to_text(&evaluation)
+            jscam::report_text(&evaluation)
         };
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
@@ -288,11 +277,11 @@ fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> an
         std::fs::create_dir_all(dir)
             .map_err(|e| jscam::Error::write(dir, e))
             .context("writing the report")?;
-        let report = report::render_report(evaluation, dir).context("writing the report")?;
+        let report = jscam::render_report(evaluation, dir).context("writing the report")?;
         report_path = report.first().map(|(path, _)| path.clone());
         files.extend(report);
     }
-    jscam::output::write_files(&files)?;
+    jscam::write_files(&files)?;
     if let Some(path) = report_path
         && !args.quiet
     {
@@ -303,17 +292,13 @@ fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> an
 
 /// Fails with [`common::GateFailed`] when a `--fail-under` metric is
 /// below its floor (an undefined metric fails too).
-fn check_gates(gates: &[(String, f64)], summary: &jscam::metrics::Summary) -> anyhow::Result<()> {
+fn check_gates(gates: &[(String, f64)], summary: &jscam::Summary) -> anyhow::Result<()> {
     let failed: Vec<String> = gates
         .iter()
         .filter_map(|(metric, floor)| {
             let value = gate_value(summary, metric);
-            (value.is_nan() || value < *floor).then(|| {
-                format!(
-                    "{metric} {} is below {floor}",
-                    jscam::metrics::format_metric(value)
-                )
-            })
+            (value.is_nan() || value < *floor)
+                .then(|| format!("{metric} {} is below {floor}", jscam::format_metric(value)))
         })
         .collect();
     if failed.is_empty() {
@@ -328,7 +313,7 @@ fn record_files(run: &mut RunInfo, paths: &[PathBuf], role: &str) -> anyhow::Res
         run.data_files.push(DataFile {
             path: path.display().to_string(),
             role: role.to_owned(),
-            sha256: jscam::data::read::file_sha256(path)?,
+            sha256: jscam::file_sha256(path)?,
         });
     }
     Ok(())
@@ -365,7 +350,7 @@ fn scores_csv(evaluation: &Evaluation, data: &LabeledData) -> anyhow::Result<Vec
 struct CvRun<'a> {
     data: &'a [PathBuf],
     k: usize,
-    model: &'a common::ModelArgs,
+    model: &'a common::TrainArgs,
     quiet: bool,
 }
 
@@ -426,7 +411,7 @@ fn cross_validation(
 fn train_test(
     train: &Path,
     test: &Path,
-    model: &common::ModelArgs,
+    model: &common::TrainArgs,
     read: &LabeledCsvOptions,
     quiet: bool,
 ) -> anyhow::Result<(Evaluation, LabeledData)> {
@@ -479,7 +464,7 @@ fn test_model(
     run.model = Some(ModelIdentity {
         source: model_path.map_or("embedded".to_owned(), |p| p.display().to_string()),
         sha256: match model_path {
-            Some(p) => jscam::data::read::file_sha256(p)?,
+            Some(p) => jscam::file_sha256(p)?,
             None => common::sha256_hex(Model::embedded_default_bytes()),
         },
         trained: t.date.clone(),
@@ -517,7 +502,7 @@ fn trained_on_warnings(model: &Model, data: &LabeledData) -> Vec<String> {
     for (file, rows) in data.file_row_ranges() {
         let texts: Vec<String> = rows.iter().map(|&i| data.texts[i].clone()).collect();
         let labels: Vec<String> = rows.iter().map(|&i| data.labels[i].clone()).collect();
-        let hash = jscam::train::data_hash(&texts, &labels);
+        let hash = jscam::data_hash(&texts, &labels);
         let seen = training
             .files
             .iter()

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use jscam::model::file::FORMAT_VERSION;
-use jscam::terminal::escape_controls;
+use jscam::{FORMAT_VERSION, escape_controls};
 
 /// Show what a model is: labels, threshold, vocabulary, training data and
 /// held-out metrics, and its strongest features each way.

@@ -9,11 +9,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use jscam::data::Encoding;
-use jscam::model::{Threshold, UnsureBand};
-use jscam::output::{AtomicFile, OutputPlan};
-use jscam::predict::{self, BatchOptions, BatchSummary, InputFormat, OutputFormat};
-use jscam::terminal::escape_controls;
+use jscam::{
+    AtomicFile, BatchOptions, BatchSummary, InputFormat, OutputFormat, OutputPlan, UnsureBand,
+    escape_controls,
+};
 
 /// Classify messages in batch: every input row gives one output row, in
 /// order, with `label` and `probability` (P(positive label)) added.
@@ -22,18 +21,13 @@ use jscam::terminal::escape_controls;
 struct Args {
     /// Input file; `-` or nothing reads stdin.
     input: Option<PathBuf>,
-    /// Model file (default: the model embedded in this binary).
-    #[arg(short, long)]
-    model: Option<PathBuf>,
+    #[command(flatten)]
+    scoring: common::ScoringArgs,
     /// Input layout (auto: .csv → csv, .tsv → tsv, anything else and stdin → lines).
     #[arg(long, default_value = "auto", value_parser = input_formats())]
     input_format: InputChoice,
-    /// Column holding the message (CSV/TSV input).
-    #[arg(long, default_value = "text")]
-    text_column: String,
-    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
-    #[arg(long, default_value = "utf-8")]
-    encoding: Encoding,
+    #[command(flatten)]
+    input_args: common::InputArgs,
     /// Output layout.
     #[arg(short, long, default_value = "csv", value_parser = output_formats())]
     format: OutputFormat,
@@ -42,9 +36,6 @@ struct Args {
     /// written, so on an error the previous file stays as it was.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Decision threshold on P(positive), overriding the model's.
-    #[arg(long)]
-    threshold: Option<Threshold>,
     /// Label probabilities in [LOW, HIGH) as `unsure`, e.g. 0.3,0.7.
     #[arg(long, value_parser = common::unsure_band)]
     unsure: Option<UnsureBand>,
@@ -125,19 +116,19 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut plan = OutputPlan::new();
     let input = args.input.as_deref().filter(|p| *p != Path::new("-"));
     let named = input.map(|p| (p, "the input")).into_iter();
-    let model_file = args.model.as_deref().map(|p| (p, "the model"));
+    let model_file = args.scoring.model.as_deref().map(|p| (p, "the model"));
     common::inputs(&mut plan, named.chain(model_file))?;
     if let Some(path) = &args.output {
         plan.output(path, "-o")?;
     }
-    let model = common::load_model(args.model.as_deref())?;
+    let model = common::load_model(args.scoring.model.as_deref())?;
     let options = BatchOptions {
         input: args.input,
         input_format: args.input_format.0,
-        text_column: args.text_column,
-        encoding: args.encoding,
+        text_column: args.input_args.text_column,
+        encoding: args.input_args.encoding,
         output_format: args.format,
-        threshold: args.threshold,
+        threshold: args.scoring.threshold,
         unsure: args.unsure,
         explain: args.explain,
         strict: args.strict,
@@ -220,7 +211,7 @@ fn write_rows<W: Write>(
             .map_err(|e| jscam::Error::write(name, e))
             .context("writing the output")?;
     }
-    let summary = predict::run(model, options, &mut out).context("classifying");
+    let summary = jscam::classify(model, options, &mut out).context("classifying");
     bar.finish_and_clear();
     let summary = summary?;
     out.flush()

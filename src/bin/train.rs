@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csvs};
-use jscam::metrics::{Summary, format_metric};
-use jscam::output::OutputPlan;
-use jscam::terminal::{escape_controls, escape_path};
-use jscam::train::TrainOptions;
+use jscam::{
+    LabeledCsvOptions, LabeledData, OutputPlan, Summary, TrainOptions, escape_controls,
+    escape_path, format_metric, read_labeled_csvs,
+};
 
 /// Train a scam classifier from labeled CSV or TSV files and write a model file.
 #[derive(Parser, Debug)]
@@ -33,7 +32,7 @@ struct Args {
     #[arg(long, default_value_t = 0.2)]
     holdout: f64,
     #[command(flatten)]
-    model: common::ModelArgs,
+    model: common::TrainArgs,
     /// Print nothing but errors (no progress, counts, report or warnings).
     #[arg(short, long)]
     quiet: bool,
@@ -57,7 +56,7 @@ fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
         Some(format!("directory {} does not exist", escape_path(dir)))
     } else {
         // The writer's own temporary file, dropped unused (and so removed).
-        jscam::output::AtomicFile::create(out)
+        jscam::AtomicFile::create(out)
             .err()
             .map(|e| format!("cannot create a file in {}: {e}", escape_path(dir)))
     };

@@ -632,6 +632,7 @@ impl CsvRows {
     ///
     /// # Errors
     /// As [`CsvRows::column_for`], without naming a flag.
+    #[cfg(test)]
     pub fn column(&self, name: &str) -> Result<usize> {
         self.column_for(name, "")
     }

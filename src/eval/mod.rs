@@ -1,6 +1,5 @@
 //! Accuracy evaluation: cross-validation (stratified, optionally grouped)
 //! and train/test evaluation, with per-category rates and the worst errors.
-#![doc(hidden)]
 
 mod evaluation;
 pub mod report;
@@ -13,8 +12,8 @@ use crate::model::Model;
 use crate::train::{FittedFold, Fold, TrainOptions, iter_folds};
 
 pub use evaluation::{
-    CategoryRate, DataFile, Evaluation, Example, FALSE_POSITIVE_BUDGETS, FalsePositiveTarget,
-    FoldMetrics, ModelIdentity, OperatingPoint, REPORT_SCHEMA, RunInfo, Spread, percent,
+    CategoryRate, DataFile, Evaluation, Example, FalsePositiveTarget, FoldMetrics, ModelIdentity,
+    OperatingPoint, RunInfo, Spread,
 };
 
 /// Out-of-fold scores of a cross-validation, and what was fitted per fold.

@@ -136,21 +136,6 @@ fn provenance_markdown(evaluation: &Evaluation) -> String {
     md
 }
 
-/// Writes the report into `dir` ([`report_files`]; no ROC or PR plot, and
-/// a sentence saying why, when the rows hold one label), together through
-/// [`crate::output::write_files`]: every file is drawn in memory and
-/// written to a temporary file first, so a failed write leaves the
-/// previous report whole.
-///
-/// # Errors
-/// [`Error::Write`] naming the directory or file that cannot be written.
-pub fn write_report(evaluation: &Evaluation, dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let files = render_report(evaluation, dir)?;
-    crate::output::write_files(&files)?;
-    Ok(files[0].0.clone())
-}
-
 /// The report's files and their bytes ([`report_files`] but the ROC and
 /// PR plots of one-label rows), drawn in memory; nothing is written.
 ///

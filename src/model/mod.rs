@@ -7,7 +7,6 @@
 //! and intercept, and a description of the training run. Scoring never
 //! builds a dense row: a message's logit is the intercept plus the weights
 //! of its (sparse, normalized) features.
-#![doc(hidden)]
 
 pub mod file;
 mod fitted;
@@ -15,10 +14,7 @@ pub mod header;
 mod pool;
 pub mod threshold;
 
-pub use fitted::{
-    Contribution, MAX_IDF, MIN_IDF, Model, OTHER_CHARACTERS, Score, Scorer, UNSURE_LABEL,
-    WeightedFeature, explanation_groups,
-};
+pub use fitted::{Contribution, Model, Score, Scorer, UNSURE_LABEL};
 pub use header::{HeldOutMetrics, Labels, ModelHeader, TrainingFile, TrainingInfo};
 pub use pool::{OwnedScorerPool, ScorerPool};
 pub use threshold::{Threshold, UnsureBand};

@@ -8,7 +8,6 @@
 //! Every input row produces exactly one output row: empty or all-unknown
 //! text is scored (the prior alone) and noted, and a malformed row gets an
 //! `error` column instead of a label unless `strict` is set.
-#![doc(hidden)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -158,7 +157,11 @@ fn write_chunk(
 /// Input errors (missing file or column, bad encoding, a malformed row when
 /// `strict`), or output errors (including a closed pipe, see
 /// [`Error::is_broken_pipe`]).
-pub fn run(model: &Model, options: &BatchOptions, out: &mut dyn Write) -> Result<BatchSummary> {
+pub fn classify(
+    model: &Model,
+    options: &BatchOptions,
+    out: &mut dyn Write,
+) -> Result<BatchSummary> {
     let rule = DecisionRule {
         threshold: options.threshold.unwrap_or(model.threshold()),
         unsure: options.unsure,

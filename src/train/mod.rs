@@ -4,7 +4,6 @@
 //! Messages are normalized, tokenized and turned into feature hashes once,
 //! in parallel; every fit (held-out split, cross-validation folds, final
 //! fit) then only fits a vocabulary on its training rows and solves.
-#![doc(hidden)]
 
 use crate::data::LabeledData;
 use crate::error::{Error, Result};
@@ -22,10 +21,10 @@ mod rows;
 mod split;
 
 pub use folds::{Fold, iter_folds};
-pub use provenance::data_hash;
+pub use provenance::{data_hash, source_date_epoch};
 use provenance::{file_summaries, training_date};
 pub use rows::{FittedFold, TrainingRows};
-pub use split::{grouped_split, stratified_folds, stratified_split};
+pub use split::{grouped_split, stratified_split};
 
 /// How the decision threshold is chosen.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -282,7 +281,11 @@ impl TrainOptions {
     ///
     /// # Errors
     /// [`Error::Folds`] when a fold leaves training rows of one label only.
-    pub fn threshold_folds(&self, training: &TrainingRows, rows: &[usize]) -> Result<Vec<Fold>> {
+    pub(crate) fn threshold_folds(
+        &self,
+        training: &TrainingRows,
+        rows: &[usize],
+    ) -> Result<Vec<Fold>> {
         if let ThresholdRule::Fixed(_) = self.threshold {
             return Ok(Vec::new());
         }
@@ -305,7 +308,7 @@ impl TrainOptions {
     ///
     /// # Errors
     /// [`Error::Training`] when no threshold meets the rule.
-    pub fn threshold_from(
+    pub(crate) fn threshold_from(
         &self,
         training: &TrainingRows,
         rows: &[usize],
@@ -339,7 +342,7 @@ impl TrainOptions {
     /// # Errors
     /// As [`TrainOptions::threshold_folds`], [`TrainingRows::fit_folds`] and
     /// [`TrainOptions::threshold_from`].
-    pub fn choose_threshold(&self, training: &TrainingRows, rows: &[usize]) -> Result<f64> {
+    pub(crate) fn choose_threshold(&self, training: &TrainingRows, rows: &[usize]) -> Result<f64> {
         let folds = self.threshold_folds(training, rows)?;
         let fits = training.fit_folds(&folds, &self.features, &self.fit);
         let fits = fits.into_iter().collect::<Result<Vec<_>>>()?;
@@ -474,7 +477,7 @@ impl TrainOptions {
     ///
     /// # Errors
     /// Tokenizer failure.
-    pub fn prepare(
+    pub(crate) fn prepare(
         &self,
         data: &LabeledData,
         also_train: Option<&LabeledData>,

@@ -40,6 +40,31 @@ pub fn training_date() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// The `SOURCE_DATE_EPOCH` (the first second of the day, UTC) that makes
+/// [`training_date`] give `date` (`YYYY-MM-DD`): what retraining a model
+/// byte for byte sets. `None` when `date` is not a calendar date.
+pub fn source_date_epoch(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // A day past the month's end (2026-02-30) would land in the next month.
+    (civil_from_days(days) == (y, m as u32, d as u32)).then_some(days * 86_400)
+}
+
+/// (year, month, day) in the proleptic Gregorian calendar to days since
+/// 1970-01-01: the inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = year - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -93,5 +118,24 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_454), (2026, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn source_date_epoch_gives_back_the_date() {
+        // Years 1 to 4160: dates with a sign are not what `training_date` writes.
+        for days in (-719_000..800_000).step_by(97) {
+            let (y, m, d) = civil_from_days(days);
+            let date = format!("{y:04}-{m:02}-{d:02}");
+            assert_eq!(source_date_epoch(&date), Some(days * 86_400), "{date}");
+        }
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-01",
+            "yesterday",
+            "2026-1-x",
+        ] {
+            assert_eq!(source_date_epoch(bad), None, "{bad}");
+        }
     }
 }

@@ -1,119 +1,47 @@
 //! The real binaries on small committed fixtures (`tests/fixtures/`) and
 //! on generated files.
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+use jscam::TrainingFile;
+
+use crate::util::{TestCommand, bin, csv_rows, fixture};
 
 const SCAM_EXAMPLE: &str = "会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。Amazonカスタマーセンター0359620597";
 const OTP_EXAMPLE: &str =
     "【Amazon】認証コードは123456です。このコードは誰にも教えないでください。";
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn bin(name: &str) -> Command {
-    let path = match name {
-        "train" => env!("CARGO_BIN_EXE_train"),
-        "predict" => env!("CARGO_BIN_EXE_predict"),
-        "inspect" => env!("CARGO_BIN_EXE_inspect"),
-        "evaluate" => env!("CARGO_BIN_EXE_evaluate"),
-        other => panic!("unknown binary {other}"),
-    };
-    let mut command = Command::new(path);
-    command.env_remove("SOURCE_DATE_EPOCH");
+/// `train DATA -o MODEL`.
+fn train_command(data: impl AsRef<OsStr>, model: impl AsRef<OsStr>) -> TestCommand {
+    let mut command = bin("train");
+    command.arg(data).arg("-o").arg(model);
     command
-}
-
-fn run(command: &mut Command, stdin: Option<&[u8]>) -> Output {
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("binary starts");
-    let mut input = child.stdin.take().expect("stdin");
-    let bytes = stdin.unwrap_or_default().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let output = child.wait_with_output().expect("binary runs");
-    writer.join().unwrap();
-    output
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
-}
-
-/// Asserts a one-line error on stderr with the expected exit code and text.
-fn assert_error(output: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(code), "stderr: {err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert_eq!(
-        err.trim_end()
-            .lines()
-            .filter(|l| l.contains("error"))
-            .count(),
-        1,
-        "one error line: {err}"
-    );
-    for needle in needles {
-        assert!(err.contains(needle), "missing {needle:?} in {err}");
-    }
 }
 
 fn train_tiny(dir: &Path) -> PathBuf {
     let model = dir.join("tiny.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&model)
-            .args(["--holdout", "0.25", "--quiet"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    train_command(fixture("tiny.csv"), &model)
+        .args(["--holdout", "0.25", "--quiet"])
+        .ok();
     model
 }
 
 /// `inspect --json` of a model file, parsed.
 fn inspect_json(model: &Path) -> serde_json::Value {
-    let output = run(bin("inspect").arg(model).arg("--json"), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_str(&stdout(&output)).unwrap()
-}
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
+    bin("inspect").arg(model).arg("--json").ok().json()
 }
 
 #[test]
 fn train_reports_counts_and_metrics_then_writes_a_model() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&model)
-            .args(["--holdout", "0.25"]),
-        None,
-    );
-    let err = stderr(&output);
+    let output = train_command(fixture("tiny.csv"), &model)
+        .args(["--holdout", "0.25"])
+        .run();
+    let err = output.stderr();
     assert!(output.status.success(), "{err}");
     assert!(err.contains("24 rows (legit: 12, scam: 12)"), "{err}");
     assert!(
@@ -137,15 +65,12 @@ fn same_data_and_seed_give_a_byte_identical_model() {
 fn predict_csv_keeps_every_row_in_order_and_passes_ids_through() {
     let dir = tempfile::tempdir().unwrap();
     let model = train_tiny(dir.path());
-    let output = run(
-        bin("predict")
-            .arg(fixture("tiny.csv"))
-            .arg("--model")
-            .arg(&model),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict")
+        .arg(fixture("tiny.csv"))
+        .arg("--model")
+        .arg(&model)
+        .ok();
+    let rows = output.rows();
     // The input already has a `label` column, so the prediction is `predicted_label`.
     assert_eq!(
         rows[0],
@@ -171,9 +96,8 @@ fn predict_csv_keeps_every_row_in_order_and_passes_ids_through() {
 #[test]
 fn predict_reads_stdin_lines_and_flags_empty_text() {
     let input = format!("{SCAM_EXAMPLE}\n\n{OTP_EXAMPLE}\n荷物届いた?");
-    let output = run(&mut bin("predict"), Some(input.as_bytes()));
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict").stdin(input.as_bytes()).ok();
+    let rows = output.rows();
     assert_eq!(
         rows[0],
         ["line", "text", "label", "probability", "note", "error"]
@@ -182,21 +106,16 @@ fn predict_reads_stdin_lines_and_flags_empty_text() {
     assert_eq!(rows[1][2], "scam", "the fake billing message");
     assert_eq!(rows[2][4], "empty_text");
     assert_eq!(rows[3][2], "legit", "the one-time passcode");
-    assert!(
-        stderr(&output).contains("read 4 rows, scored 4, errors 0"),
-        "{}",
-        stderr(&output)
-    );
+    output.stderr_has("read 4 rows, scored 4, errors 0");
 }
 
 #[test]
 fn predict_jsonl_output() {
-    let output = run(
-        bin("predict").args(["--format", "jsonl", "--explain", "2"]),
-        Some(SCAM_EXAMPLE.as_bytes()),
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let value: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let output = bin("predict")
+        .args(["--format", "jsonl", "--explain", "2"])
+        .stdin(SCAM_EXAMPLE.as_bytes())
+        .ok();
+    let value: serde_json::Value = serde_json::from_str(output.stdout().trim()).unwrap();
     assert_eq!(value["label"], "scam");
     assert_eq!(value["line"], 1, "a number in JSON Lines");
     assert!(value["probability"].as_f64().unwrap() > 0.5);
@@ -207,29 +126,30 @@ fn predict_jsonl_output() {
 
 #[test]
 fn threshold_and_unsure_band() {
-    let output = run(
-        bin("predict").args(["--threshold", "1.0"]),
-        Some(SCAM_EXAMPLE.as_bytes()),
-    );
+    let output = bin("predict")
+        .args(["--threshold", "1.0"])
+        .stdin(SCAM_EXAMPLE.as_bytes())
+        .run();
     assert_eq!(
-        csv_rows(&stdout(&output))[1][2],
+        output.rows()[1][2],
         "legit",
         "nothing reaches a threshold of 1"
     );
-    let output = run(
-        bin("predict").args(["--unsure", "0.0,1.0"]),
-        Some(SCAM_EXAMPLE.as_bytes()),
-    );
-    assert_eq!(csv_rows(&stdout(&output))[1][2], "unsure");
-    let output = run(bin("predict").args(["--threshold", "1.5"]), Some(b"x"));
-    assert_error(&output, 2, &["threshold"]);
+    let output = bin("predict")
+        .args(["--unsure", "0.0,1.0"])
+        .stdin(SCAM_EXAMPLE.as_bytes())
+        .run();
+    assert_eq!(output.rows()[1][2], "unsure");
+    bin("predict")
+        .args(["--threshold", "1.5"])
+        .stdin(b"x")
+        .fails(2, &["threshold"]);
 }
 
 #[test]
 fn malformed_row_gets_an_error_column_or_stops_with_strict() {
-    let output = run(bin("predict").arg(fixture("broken_row.csv")), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict").arg(fixture("broken_row.csv")).ok();
+    let rows = output.rows();
     assert_eq!(rows.len(), 4, "every row is kept");
     assert_eq!(rows[2][0], "2");
     assert_eq!(rows[2][2], "", "no label for a malformed row");
@@ -239,44 +159,29 @@ fn malformed_row_gets_an_error_column_or_stops_with_strict() {
         rows[2]
     );
     assert!(!rows[3][2].is_empty(), "the row after it is scored");
-    assert!(
-        stderr(&output).contains("read 3 rows, scored 2, errors 1"),
-        "{}",
-        stderr(&output)
-    );
-    let output = run(
-        bin("predict")
-            .arg(fixture("broken_row.csv"))
-            .arg("--strict"),
-        None,
-    );
-    assert_error(&output, 3, &["broken_row.csv:3", "expected 2 fields"]);
+    output.stderr_has("read 3 rows, scored 2, errors 1");
+    bin("predict")
+        .arg(fixture("broken_row.csv"))
+        .arg("--strict")
+        .fails(3, &["broken_row.csv:3", "expected 2 fields"]);
 }
 
 #[test]
 fn cp932_input_for_train_and_predict() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny_cp932.csv"))
-            .arg("-o")
-            .arg(&model)
-            .args(["--encoding", "cp932", "--quiet"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = run(
-        bin("predict")
-            .arg(fixture("tiny_cp932.csv"))
-            .args(["--encoding", "cp932"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("未払いの料金があります"));
+    train_command(fixture("tiny_cp932.csv"), &model)
+        .args(["--encoding", "cp932", "--quiet"])
+        .ok();
+    let output = bin("predict")
+        .arg(fixture("tiny_cp932.csv"))
+        .args(["--encoding", "cp932"])
+        .ok();
+    assert!(output.stdout().contains("未払いの料金があります"));
     // Without the flag: an error naming the line and suggesting cp932.
-    let output = run(bin("predict").arg(fixture("tiny_cp932.csv")), None);
-    assert_error(&output, 3, &["tiny_cp932.csv:2", "--encoding cp932"]);
+    bin("predict")
+        .arg(fixture("tiny_cp932.csv"))
+        .fails(3, &["tiny_cp932.csv:2", "--encoding cp932"]);
 }
 
 #[test]
@@ -342,15 +247,9 @@ fn bad_training_inputs_give_one_line_errors() {
         ),
     ];
     for (input, needles) in cases {
-        let output = run(
-            bin("train")
-                .arg(&input)
-                .arg("-o")
-                .arg(&model)
-                .arg("--quiet"),
-            None,
-        );
-        assert_error(&output, 3, &needles);
+        train_command(&input, &model)
+            .arg("--quiet")
+            .fails(3, &needles);
         assert!(!model.exists(), "no model written for {}", input.display());
     }
 }
@@ -366,8 +265,8 @@ fn custom_columns_and_labels() {
         .replace(",legit\n", ",ham\n");
     std::fs::write(&data, renamed).unwrap();
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train").arg(&data).arg("-o").arg(&model).args([
+    train_command(&data, &model)
+        .args([
             "--text-column",
             "body",
             "--label-column",
@@ -375,19 +274,15 @@ fn custom_columns_and_labels() {
             "--positive-label",
             "spam",
             "--quiet",
-        ]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = run(
-        bin("predict")
-            .arg(&data)
-            .arg("-m")
-            .arg(&model)
-            .args(["--text-column", "body"]),
-        None,
-    );
-    let rows = csv_rows(&stdout(&output));
+        ])
+        .ok();
+    let output = bin("predict")
+        .arg(&data)
+        .arg("-m")
+        .arg(&model)
+        .args(["--text-column", "body"])
+        .run();
+    let rows = output.rows();
     assert!(
         rows[1..].iter().all(|r| r[3] == "spam" || r[3] == "ham"),
         "{rows:?}"
@@ -401,38 +296,38 @@ fn damaged_models_are_refused_with_the_reason() {
     let bytes = std::fs::read(&model).unwrap();
     let truncated = dir.path().join("truncated.jscam");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
-    let output = run(bin("predict").arg("-m").arg(&truncated), Some(b"x"));
-    assert_error(&output, 4, &["truncated.jscam", "not a usable model file"]);
+    bin("predict")
+        .arg("-m")
+        .arg(&truncated)
+        .stdin(b"x")
+        .fails(4, &["truncated.jscam", "not a usable model file"]);
     let foreign = dir.path().join("foreign.jscam");
     std::fs::write(&foreign, b"PK\x03\x04 not a model").unwrap();
-    let output = run(bin("predict").arg("-m").arg(&foreign), Some(b"x"));
-    assert_error(&output, 4, &["foreign.jscam", "wrong magic"]);
-    let output = run(
-        bin("predict")
-            .arg("-m")
-            .arg(dir.path().join("absent.jscam")),
-        Some(b"x"),
-    );
-    assert_error(&output, 4, &["absent.jscam", "cannot read it"]);
+    bin("predict")
+        .arg("-m")
+        .arg(&foreign)
+        .stdin(b"x")
+        .fails(4, &["foreign.jscam", "wrong magic"]);
+    bin("predict")
+        .arg("-m")
+        .arg(dir.path().join("absent.jscam"))
+        .stdin(b"x")
+        .fails(4, &["absent.jscam", "cannot read it"]);
 }
 
 #[test]
 fn missing_text_column_for_predict() {
-    let output = run(
-        bin("predict")
-            .arg(fixture("tiny.csv"))
-            .args(["--text-column", "body"]),
-        None,
-    );
-    assert_error(
-        &output,
-        3,
-        &[
-            "tiny.csv:1",
-            "no column named \"body\"",
-            "\"id\", \"text\", \"label\"",
-        ],
-    );
+    bin("predict")
+        .arg(fixture("tiny.csv"))
+        .args(["--text-column", "body"])
+        .fails(
+            3,
+            &[
+                "tiny.csv:1",
+                "no column named \"body\"",
+                "\"id\", \"text\", \"label\"",
+            ],
+        );
 }
 
 #[test]
@@ -446,10 +341,10 @@ fn closed_pipe_ends_quietly() {
         env!("CARGO_BIN_EXE_predict"),
         big.display()
     );
-    let output = run(Command::new("sh").args(["-c", &shell]), None);
+    let output = TestCommand::new("sh").args(["-c", &shell]).run();
     assert!(output.status.success());
-    assert_eq!(stdout(&output).lines().count(), 1);
-    assert_eq!(stderr(&output), "", "no error message on a closed pipe");
+    assert_eq!(output.stdout().lines().count(), 1);
+    assert_eq!(output.stderr(), "", "no error message on a closed pipe");
 }
 
 #[test]
@@ -467,13 +362,11 @@ fn many_rows_in_parallel_keep_their_order() {
     }
     std::fs::write(&input, text).unwrap();
     for threads in ["1", "2"] {
-        let output = run(
-            bin("predict")
-                .arg(&input)
-                .args(["--threads", threads, "--quiet"]),
-            None,
-        );
-        let rows = csv_rows(&stdout(&output));
+        let output = bin("predict")
+            .arg(&input)
+            .args(["--threads", threads, "--quiet"])
+            .run();
+        let rows = output.rows();
         assert_eq!(rows.len(), 10_001);
         for (i, row) in rows[1..].iter().enumerate() {
             assert_eq!(row[0], i.to_string());
@@ -496,26 +389,23 @@ fn retraining_reproduces_the_committed_default_model() {
     }
     let committed = jscam::Model::load(&root.join("models/default.jscam")).unwrap();
     let date = &committed.header().training.date;
-    let days = days_from_civil(date);
+    let epoch = jscam::source_date_epoch(date).expect("a calendar date");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.jscam");
-    let output = run(
-        bin("train")
-            .current_dir(root)
-            .arg(real)
-            .args([
-                "--group-column",
-                "source",
-                "--also-train",
-                "data/messages.csv",
-            ])
-            .arg("-o")
-            .arg(&out)
-            .arg("--quiet")
-            .env("SOURCE_DATE_EPOCH", (days * 86_400).to_string()),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    bin("train")
+        .current_dir(root)
+        .arg(real)
+        .args([
+            "--group-column",
+            "source",
+            "--also-train",
+            "data/messages.csv",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .arg("--quiet")
+        .env("SOURCE_DATE_EPOCH", epoch.to_string())
+        .ok();
     let fresh = std::fs::read(&out).unwrap();
     let committed_bytes = std::fs::read(root.join("models/default.jscam")).unwrap();
     assert!(
@@ -527,9 +417,8 @@ fn retraining_reproduces_the_committed_default_model() {
 /// `inspect` names the files the default model was trained on, with hashes.
 #[test]
 fn default_model_names_its_training_files() {
-    let output = run(bin("inspect").arg("--json"), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let output = bin("inspect").arg("--json").ok();
+    let value: serde_json::Value = output.json();
     let files = value["header"]["training"]["files"].as_array().unwrap();
     let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(
@@ -540,7 +429,7 @@ fn default_model_names_its_training_files() {
     for f in files {
         assert_eq!(f["sha256"].as_str().unwrap().len(), 64, "{f}");
     }
-    let text = stdout(&run(&mut bin("inspect"), None));
+    let text = bin("inspect").run().stdout();
     assert!(
         text.contains("real_ja/messages.csv (data, weight 1;")
             && text.contains("data/messages.csv (also-train, weight 0.25;"),
@@ -548,32 +437,15 @@ fn default_model_names_its_training_files() {
     );
 }
 
-fn days_from_civil(date: &str) -> i64 {
-    let parts: Vec<i64> = date.split('-').map(|p| p.parse().unwrap()).collect();
-    let (y, m, d) = (parts[0] - i64::from(parts[1] <= 2), parts[1], parts[2]);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[test]
 fn threshold_chosen_for_a_false_positive_rate_is_stored_and_shown() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("fpr.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&model)
-            .args(["--max-fpr", "0.1", "--holdout", "0", "--quiet"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = run(bin("inspect").arg(&model).arg("--json"), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    train_command(fixture("tiny.csv"), &model)
+        .args(["--max-fpr", "0.1", "--holdout", "0", "--quiet"])
+        .ok();
+    let output = bin("inspect").arg(&model).arg("--json").ok();
+    let value: serde_json::Value = output.json();
     let rule = value["header"]["training"]["threshold_rule"]
         .as_str()
         .unwrap();
@@ -584,7 +456,7 @@ fn threshold_chosen_for_a_false_positive_rate_is_stored_and_shown() {
         "{threshold}"
     );
     assert_eq!(value["header"]["training"]["rows"], 24);
-    let text = stdout(&run(bin("inspect").arg(&model), None));
+    let text = bin("inspect").arg(&model).run().stdout();
     assert!(
         text.contains("labels:") && text.contains("top features toward \"scam\""),
         "{text}"
@@ -596,18 +468,15 @@ fn evaluate_cv_writes_a_report_with_plots() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
     let folds = dir.path().join("folds.csv");
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "3"])
-            .arg(fixture("tiny.csv"))
-            .arg("--report")
-            .arg(&report)
-            .arg("--folds-out")
-            .arg(&folds),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
+    let output = bin("evaluate")
+        .args(["cv", "--k", "3"])
+        .arg(fixture("tiny.csv"))
+        .arg("--report")
+        .arg(&report)
+        .arg("--folds-out")
+        .arg(&folds)
+        .ok();
+    let text = output.stdout();
     for metric in [
         "F1:",
         "MCC:",
@@ -636,19 +505,16 @@ fn evaluate_cv_writes_a_report_with_plots() {
 fn train_on_several_files_records_each_file_and_its_role() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("two.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("--also-train")
-            .arg(fixture("tiny_extra.csv"))
-            .args(["--also-train-weight", "0.5", "--threshold", "0.5"])
-            .arg("-o")
-            .arg(&model)
-            .args(["--holdout", "0.25"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let err = stderr(&output);
+    let output = bin("train")
+        .arg(fixture("tiny.csv"))
+        .arg("--also-train")
+        .arg(fixture("tiny_extra.csv"))
+        .args(["--also-train-weight", "0.5", "--threshold", "0.5"])
+        .arg("-o")
+        .arg(&model)
+        .args(["--holdout", "0.25"])
+        .ok();
+    let err = output.stderr();
     assert!(
         err.contains("tiny.csv: 24 rows") && err.contains("tiny_extra.csv: 4 rows"),
         "{err}"
@@ -664,7 +530,7 @@ fn train_on_several_files_records_each_file_and_its_role() {
     assert_eq!(files[1]["weight"], 0.5);
     assert_eq!(files[1]["rows_per_label"]["scam"], 2);
     assert_eq!(files[1]["sha256"].as_str().unwrap().len(), 64);
-    let text = stdout(&run(bin("inspect").arg(&model), None));
+    let text = bin("inspect").arg(&model).run().stdout();
     assert!(
         text.contains("tiny_extra.csv (also-train, weight 0.5"),
         "{text}"
@@ -675,29 +541,26 @@ fn train_on_several_files_records_each_file_and_its_role() {
 fn evaluate_cv_scores_only_the_main_rows_and_fits_thresholds_inside_folds() {
     let dir = tempfile::tempdir().unwrap();
     let folds = dir.path().join("folds.csv");
-    let output = run(
-        bin("evaluate")
-            .args([
-                "cv",
-                "--k",
-                "3",
-                "--max-fpr",
-                "0.25",
-                "--threshold-folds",
-                "3",
-            ])
-            .arg(fixture("tiny.csv"))
-            .arg("--also-train")
-            .arg(fixture("tiny_extra.csv"))
-            .arg("--folds-out")
-            .arg(&folds)
-            .arg("--report")
-            .arg(dir.path().join("report"))
-            .arg("--json"),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let output = bin("evaluate")
+        .args([
+            "cv",
+            "--k",
+            "3",
+            "--max-fpr",
+            "0.25",
+            "--threshold-folds",
+            "3",
+        ])
+        .arg(fixture("tiny.csv"))
+        .arg("--also-train")
+        .arg(fixture("tiny_extra.csv"))
+        .arg("--folds-out")
+        .arg(&folds)
+        .arg("--report")
+        .arg(dir.path().join("report"))
+        .arg("--json")
+        .ok();
+    let value: serde_json::Value = output.json();
     assert_eq!(value["summary"]["rows"], 24, "only tiny.csv is evaluated");
     let md = std::fs::read_to_string(dir.path().join("report/report.md")).unwrap();
     assert!(
@@ -719,15 +582,12 @@ fn evaluate_cv_scores_only_the_main_rows_and_fits_thresholds_inside_folds() {
     );
     assert_eq!(std::fs::read_to_string(&folds).unwrap().lines().count(), 25);
     // Two main files are reported per file.
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "2", "--threshold", "0.5"])
-            .arg(fixture("tiny.csv"))
-            .arg(fixture("tiny_extra.csv")),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
+    let output = bin("evaluate")
+        .args(["cv", "--k", "2", "--threshold", "0.5"])
+        .arg(fixture("tiny.csv"))
+        .arg(fixture("tiny_extra.csv"))
+        .ok();
+    let text = output.stdout();
     assert!(
         text.contains("per file:") && text.contains("tiny_extra.csv  4"),
         "{text}"
@@ -737,56 +597,45 @@ fn evaluate_cv_scores_only_the_main_rows_and_fits_thresholds_inside_folds() {
 #[test]
 fn whole_input_is_one_message() {
     let mail = "保護者の皆様\n明日は臨時休校です。\n詳細は学校のお知らせをご覧ください。\n";
-    let output = run(
-        bin("predict").args(["--input-format", "whole", "--quiet"]),
-        Some(mail.as_bytes()),
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict")
+        .args(["--input-format", "whole", "--quiet"])
+        .stdin(mail.as_bytes())
+        .ok();
+    let rows = output.rows();
     assert_eq!(rows.len(), 2, "header and one row: {rows:?}");
     assert_eq!(rows[0][0], "text");
     assert_eq!(rows[1][0], mail.trim_end());
-    let lines = run(bin("predict").arg("--quiet"), Some(mail.as_bytes()));
-    assert_eq!(
-        csv_rows(&stdout(&lines)).len(),
-        4,
-        "lines mode: one row per line"
-    );
+    let lines = bin("predict").arg("--quiet").stdin(mail.as_bytes()).run();
+    assert_eq!(lines.rows().len(), 4, "lines mode: one row per line");
 }
 
 #[test]
 fn extra_link_facts_are_stored_in_the_model_and_bad_lines_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("links.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("--links")
-            .arg(fixture("links_extra.txt"))
-            .arg("-o")
-            .arg(&model)
-            .args(["--holdout", "0", "--threshold", "0.5", "--quiet"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    bin("train")
+        .arg(fixture("tiny.csv"))
+        .arg("--links")
+        .arg(fixture("links_extra.txt"))
+        .arg("-o")
+        .arg(&model)
+        .args(["--holdout", "0", "--threshold", "0.5", "--quiet"])
+        .ok();
     let value = inspect_json(&model);
     assert_eq!(
         value["header"]["features"]["extra_links"],
         serde_json::json!(["official example-shinkin.co.jp", "brand shinkin"])
     );
     // The model's normalizer knows the extra fact; the shipped facts do not.
-    let normalizer_with = jscam::normalize::Normalizer::with_links(
-        jscam::links::LinkFacts::with_extra(&["official example-shinkin.co.jp".to_owned()])
-            .unwrap(),
+    let normalizer_with = jscam::Normalizer::with_links(
+        jscam::LinkFacts::with_extra(&["official example-shinkin.co.jp".to_owned()]).unwrap(),
     );
     let with = normalizer_with.normalize("https://www.example-shinkin.co.jp/info");
     assert!(with.entities().any(|e| e == "url:official"));
-    let without =
-        jscam::normalize::Normalizer::new().normalize("https://www.example-shinkin.co.jp/info");
+    let without = jscam::Normalizer::new().normalize("https://www.example-shinkin.co.jp/info");
     assert!(!without.entities().any(|e| e == "url:official"));
     let loaded = jscam::Model::load(&model).unwrap();
-    let mut extractor =
-        jscam::features::Extractor::for_config(loaded.vocabulary().config()).unwrap();
+    let mut extractor = jscam::Extractor::for_config(loaded.vocabulary().config()).unwrap();
     let mut names = Vec::new();
     extractor
         .for_each_feature(
@@ -796,16 +645,13 @@ fn extra_link_facts_are_stored_in_the_model_and_bad_lines_are_named() {
         )
         .unwrap();
     assert!(names.iter().any(|n| n == "url:official"), "{names:?}");
-    let bad = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("--links")
-            .arg(fixture("links_bad.txt"))
-            .arg("-o")
-            .arg(dir.path().join("bad.jscam")),
-        None,
-    );
-    assert_error(&bad, 2, &["links_bad.txt:2", "no dot"]);
+    bin("train")
+        .arg(fixture("tiny.csv"))
+        .arg("--links")
+        .arg(fixture("links_bad.txt"))
+        .arg("-o")
+        .arg(dir.path().join("bad.jscam"))
+        .fails(2, &["links_bad.txt:2", "no dot"]);
     assert!(!dir.path().join("bad.jscam").exists());
 }
 
@@ -847,34 +693,20 @@ fn one_class_held_out_split_writes_a_model_that_loads() {
         .collect();
     let data = write_file(dir.path(), "few.csv", labeled_csv(&rows, "\n"));
     let model = dir.path().join("m.jscam");
-    let output = run(bin("train").arg(&data).arg("-o").arg(&model), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("ROC-AUC n/a"),
-        "{}",
-        stderr(&output)
-    );
-    let output = run(bin("predict").arg("-m").arg(&model), Some(b"x"));
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = run(bin("inspect").arg(&model).arg("--json"), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let output = train_command(&data, &model).ok();
+    output.stderr_has("ROC-AUC n/a");
+    bin("predict").arg("-m").arg(&model).stdin(b"x").ok();
+    let output = bin("inspect").arg(&model).arg("--json").ok();
+    let value: serde_json::Value = output.json();
     assert!(value["header"]["training"]["held_out"]["roc_auc"].is_null());
-    let output = run(bin("inspect").arg(&model), None);
-    assert!(
-        stdout(&output).contains("ROC-AUC n/a"),
-        "{}",
-        stdout(&output)
-    );
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&data)
-            .arg("-m")
-            .arg(&model),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = bin("inspect").arg(&model).run();
+    output.stdout_has("ROC-AUC n/a");
+    bin("evaluate")
+        .arg("model")
+        .arg(&data)
+        .arg("-m")
+        .arg(&model)
+        .ok();
 }
 
 /// 10.2: `-o` naming a FIFO or a directory is refused, and it stays what it was.
@@ -890,16 +722,11 @@ fn train_refuses_an_output_that_is_not_a_regular_file() {
         targets.push(fifo.clone());
     }
     for target in targets {
-        let output = run(
-            bin("train")
-                .arg(fixture("tiny.csv"))
-                .arg("-o")
-                .arg(&target)
-                .arg("--quiet"),
-            None,
-        );
+        let output = train_command(fixture("tiny.csv"), &target)
+            .arg("--quiet")
+            .run();
         let name = target.file_name().unwrap().to_str().unwrap();
-        assert_error(&output, 5, &[name, "not a regular file"]);
+        output.assert_error(5, &[name, "not a regular file"]);
         let kind = std::fs::symlink_metadata(&target).unwrap().file_type();
         assert!(!kind.is_file(), "{name} was replaced by a file");
     }
@@ -918,13 +745,9 @@ fn a_closed_stderr_changes_nothing() {
         writer
     };
     let model = dir.path().join("m.jscam");
-    let output = bin("train")
-        .arg(fixture("tiny.csv"))
-        .arg("-o")
-        .arg(&model)
-        .stderr(closed_stderr())
-        .output()
-        .unwrap();
+    let output = train_command(fixture("tiny.csv"), &model)
+        .stderr_to(closed_stderr())
+        .run();
     assert_eq!(output.status.code(), Some(0));
     assert!(jscam::Model::load(&model).is_ok(), "no model written");
 
@@ -934,26 +757,23 @@ fn a_closed_stderr_changes_nothing() {
         .arg(fixture("tiny.csv"))
         .arg("--report")
         .arg(&report)
-        .stderr(closed_stderr())
-        .output()
-        .unwrap();
+        .stderr_to(closed_stderr())
+        .run();
     assert_eq!(output.status.code(), Some(0));
     assert!(report.join("report.md").exists(), "no report written");
 
     let output = bin("predict")
         .arg(fixture("tiny.csv"))
-        .stderr(closed_stderr())
-        .output()
-        .unwrap();
+        .stderr_to(closed_stderr())
+        .run();
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(csv_rows(&stdout(&output)).len(), 25);
+    assert_eq!(output.rows().len(), 25);
 
     // An error still gives its exit code.
     let output = bin("predict")
         .arg(dir.path().join("absent.csv"))
-        .stderr(closed_stderr())
-        .output()
-        .unwrap();
+        .stderr_to(closed_stderr())
+        .run();
     assert_eq!(output.status.code(), Some(3));
 }
 
@@ -972,9 +792,8 @@ fn over_long_records_are_reported_not_held() {
         "huge.txt",
         format!("{OTP_EXAMPLE}\n{huge}\n{long}\n{SCAM_EXAMPLE}\n"),
     );
-    let output = run(bin("predict").arg(&lines), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict").arg(&lines).ok();
+    let rows = output.rows();
     assert_eq!(rows.len(), 5, "one row per line");
     assert_eq!(rows[1][2], "legit");
     assert_eq!(rows[2][0], "2");
@@ -988,8 +807,10 @@ fn over_long_records_are_reported_not_held() {
     );
     assert_eq!(rows[4][0], "4");
     assert_eq!(rows[4][2], "scam");
-    let output = run(bin("predict").arg(&lines).arg("--strict"), None);
-    assert_error(&output, 3, &["huge.txt:2", "16 MiB"]);
+    bin("predict")
+        .arg(&lines)
+        .arg("--strict")
+        .fails(3, &["huge.txt:2", "16 MiB"]);
 
     // CSV: a quoted field spanning lines, over 16 MiB; line numbers after it stay right.
     let csv = write_file(
@@ -999,9 +820,8 @@ fn over_long_records_are_reported_not_held() {
             "id,text\n1,{OTP_EXAMPLE}\n2,\"{huge}\n{huge}\"\n3,{SCAM_EXAMPLE}\n4,\"a,\nb\"\n5,x,y\n"
         ),
     );
-    let output = run(bin("predict").arg(&csv), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict").arg(&csv).ok();
+    let rows = output.rows();
     assert_eq!(rows.len(), 6, "{rows:?}");
     assert!(
         rows[2][5].contains("line 3") && rows[2][5].contains("16 MiB"),
@@ -1012,16 +832,17 @@ fn over_long_records_are_reported_not_held() {
     assert_eq!(rows[3][2], "scam");
     assert_eq!(rows[4][1], "a,\nb");
     assert!(rows[5][5].contains("line 8"), "{:?}", rows[5]);
-    let output = run(bin("predict").arg(&csv).arg("--strict"), None);
-    assert_error(&output, 3, &["huge.csv:3", "16 MiB"]);
+    bin("predict")
+        .arg(&csv)
+        .arg("--strict")
+        .fails(3, &["huge.csv:3", "16 MiB"]);
     let labeled = write_file(
         dir.path(),
         "huge_train.csv",
         format!("text,label\nok,legit\n\"{huge}\",scam\n"),
     );
     let model = dir.path().join("m.jscam");
-    let output = run(bin("train").arg(&labeled).arg("-o").arg(&model), None);
-    assert_error(&output, 3, &["huge_train.csv:3", "16 MiB"]);
+    train_command(&labeled, &model).fails(3, &["huge_train.csv:3", "16 MiB"]);
     assert!(!model.exists());
 }
 
@@ -1035,9 +856,8 @@ fn blank_lines_get_a_row_and_do_not_stop_training() {
         "blank.csv",
         format!("id,text\r\n1,{SCAM_EXAMPLE}\r\n\r\n2,{OTP_EXAMPLE}\n\n3,x\r\n\r\n"),
     );
-    let output = run(bin("predict").arg(&csv), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict").arg(&csv).ok();
+    let rows = output.rows();
     assert_eq!(rows.len(), 7, "{rows:?}");
     let notes: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
     assert_eq!(
@@ -1047,10 +867,10 @@ fn blank_lines_get_a_row_and_do_not_stop_training() {
     assert_eq!(rows[2], ["", "", "", "", "blank_line", ""]);
     assert!(rows[1..].iter().all(|r| r[5].is_empty()), "no error rows");
     assert!(
-        stderr(&output).contains("read 6 rows, scored 3, errors 0")
-            && stderr(&output).contains("blank lines 3"),
+        output.stderr().contains("read 6 rows, scored 3, errors 0")
+            && output.stderr().contains("blank lines 3"),
         "{}",
-        stderr(&output)
+        output.stderr()
     );
     let excel = write_file(
         dir.path(),
@@ -1058,42 +878,32 @@ fn blank_lines_get_a_row_and_do_not_stop_training() {
         labeled_csv(&tiny_rows(), "\r\n") + "\r\n",
     );
     let model = dir.path().join("m.jscam");
-    let output = run(bin("train").arg(&excel).arg("-o").arg(&model), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("24 rows"), "{}", stderr(&output));
+    let output = train_command(&excel, &model).ok();
+    output.stderr_has("24 rows");
 }
 
 /// 10.8: an absurd thread count is refused at once, naming the flag.
 #[test]
 fn threads_have_an_upper_bound() {
-    let output = run(bin("predict").args(["--threads", "100000"]), Some(b"x"));
-    assert_error(&output, 2, &["--threads", "100000"]);
+    bin("predict")
+        .args(["--threads", "100000"])
+        .stdin(b"x")
+        .fails(2, &["--threads", "100000"]);
 }
 
-/// Rebuilds a model file with an edited header and payload and a valid checksum.
-fn forge(
-    bytes: &[u8],
-    edit_header: impl FnOnce(&mut serde_json::Value),
-    edit_payload: impl FnOnce(&mut Vec<u8>),
-) -> Vec<u8> {
-    use sha2::Digest;
-    let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
-    let mut header: serde_json::Value =
-        serde_json::from_slice(&bytes[20..20 + header_len]).unwrap();
-    let rest = &bytes[20 + header_len..];
-    let payload_len = u64::from_le_bytes(rest[..8].try_into().unwrap()) as usize;
-    let mut payload = rest[8..8 + payload_len].to_vec();
-    edit_header(&mut header);
-    edit_payload(&mut payload);
-    let header = serde_json::to_vec_pretty(&header).unwrap();
-    let mut out = bytes[..12].to_vec();
-    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&payload);
-    let checksum = sha2::Sha256::digest(&out);
-    out.extend_from_slice(&checksum);
-    out
+/// Rebuilds a model file with edited parts through the library's own
+/// codec, so that the checksum is valid and only the loader's checks are left.
+fn forge(bytes: &[u8], edit: impl FnOnce(&mut jscam::ModelParts)) -> Vec<u8> {
+    let mut parts = jscam::decode_model_file(bytes).unwrap();
+    edit(&mut parts);
+    let (names, idf): (Vec<String>, Vec<f64>) = parts.entries.iter().cloned().unzip();
+    jscam::encode_model_file(jscam::ModelPartsRef {
+        header: &parts.header,
+        names: &names,
+        idf: &idf,
+        weights: &parts.weights,
+        intercept: parts.intercept,
+    })
 }
 
 /// 10.9 and 10.10: forged models with a valid checksum but huge IDF
@@ -1104,37 +914,25 @@ fn forged_models_with_a_valid_checksum_are_refused() {
     let model = train_tiny(dir.path());
     let bytes = std::fs::read(&model).unwrap();
     // The untouched round trip loads: the forging itself is sound.
-    let same = write_file(dir.path(), "same.jscam", forge(&bytes, |_| {}, |_| {}));
-    let output = run(bin("predict").arg("-m").arg(&same), Some(b"x"));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let same = write_file(dir.path(), "same.jscam", forge(&bytes, |_| {}));
+    bin("predict").arg("-m").arg(&same).stdin(b"x").ok();
 
-    // The first feature's IDF sits after the intercept, the name length and the name.
-    let huge_idf = forge(
-        &bytes,
-        |_| {},
-        |payload| {
-            let name_len = u32::from_le_bytes(payload[8..12].try_into().unwrap()) as usize;
-            let at = 12 + name_len;
-            payload[at..at + 8].copy_from_slice(&1.7e308f64.to_le_bytes());
-        },
-    );
-    let empty_label = forge(&bytes, |h| h["labels"]["positive"] = "".into(), |_| {});
-    let equal_labels = forge(&bytes, |h| h["labels"]["negative"] = "scam".into(), |_| {});
+    let huge_idf = forge(&bytes, |p| p.entries[0].1 = 1.7e308);
+    let empty_label = forge(&bytes, |p| p.header.labels.positive = String::new());
+    let equal_labels = forge(&bytes, |p| p.header.labels.negative = "scam".into());
     for (name, forged, reason) in [
         ("idf.jscam", huge_idf, "IDF"),
         ("empty.jscam", empty_label, "labels must not be empty"),
         ("equal.jscam", equal_labels, "must differ"),
     ] {
         let path = write_file(dir.path(), name, forged);
-        let output = run(
-            bin("predict")
-                .arg("-m")
-                .arg(&path)
-                .args(["--format", "jsonl"]),
-            Some(SCAM_EXAMPLE.as_bytes()),
-        );
-        assert_error(&output, 4, &[name, reason]);
-        assert_eq!(stdout(&output), "", "nothing scored with {name}");
+        let output = bin("predict")
+            .arg("-m")
+            .arg(&path)
+            .args(["--format", "jsonl"])
+            .stdin(SCAM_EXAMPLE.as_bytes())
+            .fails(4, &[name, reason]);
+        assert_eq!(output.stdout(), "", "nothing scored with {name}");
     }
 }
 
@@ -1148,9 +946,8 @@ fn added_columns_take_the_first_free_name() {
         "both.csv",
         format!("text,label,predicted_label\n{SCAM_EXAMPLE},scam,scam\n"),
     );
-    let output = run(bin("predict").arg(&input), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let output = bin("predict").arg(&input).ok();
+    let rows = output.rows();
     assert_eq!(
         rows[0],
         [
@@ -1164,8 +961,8 @@ fn added_columns_take_the_first_free_name() {
         ]
     );
     assert_eq!(rows[1][3], "scam");
-    let output = run(bin("predict").arg(&input).args(["--format", "jsonl"]), None);
-    let line = stdout(&output);
+    let output = bin("predict").arg(&input).args(["--format", "jsonl"]).run();
+    let line = output.stdout();
     let value: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(line.trim()).unwrap();
     assert_eq!(value.len(), 7, "seven distinct keys: {line}");
@@ -1181,9 +978,7 @@ fn a_column_named_twice_is_refused() {
         "dup.csv",
         "text,label,text\na,scam,b\nc,legit,d\n",
     );
-    let output = run(bin("predict").arg(&input), None);
-    assert_error(
-        &output,
+    bin("predict").arg(&input).fails(
         3,
         &["dup.csv:1", "\"text\" more than once", "columns 1 and 3"],
     );
@@ -1192,14 +987,8 @@ fn a_column_named_twice_is_refused() {
         "dup_label.csv",
         "text,label,label\na,scam,legit\n",
     );
-    let output = run(
-        bin("train")
-            .arg(&input)
-            .arg("-o")
-            .arg(dir.path().join("m.jscam")),
-        None,
-    );
-    assert_error(&output, 3, &["dup_label.csv:1", "\"label\" more than once"]);
+    train_command(&input, dir.path().join("m.jscam"))
+        .fails(3, &["dup_label.csv:1", "\"label\" more than once"]);
 }
 
 /// 10.13: the message names the flag that was given.
@@ -1212,16 +1001,10 @@ fn an_out_of_range_threshold_is_named() {
         ("--max-fpr", "1.5"),
         ("--min-precision", "2"),
     ] {
-        let output = run(
-            bin("train")
-                .arg(fixture("tiny.csv"))
-                .arg("-o")
-                .arg(&model)
-                .args([flag, value]),
-            None,
-        );
-        assert_error(&output, 2, &[flag, value]);
-        let err = stderr(&output);
+        let output = train_command(fixture("tiny.csv"), &model)
+            .args([flag, value])
+            .fails(2, &[flag, value]);
+        let err = output.stderr();
         for other in ["--threshold", "--max-fpr", "--min-precision"] {
             assert!(other == flag || !err.contains(other), "{flag}: {err}");
         }
@@ -1235,24 +1018,18 @@ fn writing_stdout_to_a_full_disk_says_so() {
         eprintln!("skipping: no /dev/full");
         return;
     };
-    let output = bin("inspect")
-        .stdout(full.try_clone().unwrap())
-        .output()
-        .unwrap();
-    assert_error(&output, 5, &["writing <stdout>"]);
-    let output = bin("evaluate")
+    bin("inspect")
+        .stdout_to(full.try_clone().unwrap())
+        .fails(5, &["writing <stdout>"]);
+    bin("evaluate")
         .arg("model")
         .arg(fixture("tiny.csv"))
-        .stdout(full.try_clone().unwrap())
-        .output()
-        .unwrap();
-    assert_error(&output, 5, &["writing <stdout>"]);
-    let output = bin("predict")
+        .stdout_to(full.try_clone().unwrap())
+        .fails(5, &["writing <stdout>"]);
+    bin("predict")
         .arg(fixture("tiny.csv"))
-        .stdout(full)
-        .output()
-        .unwrap();
-    assert_error(&output, 5, &["writing <stdout>"]);
+        .stdout_to(full)
+        .fails(5, &["writing <stdout>"]);
 }
 
 /// 10.15: only empty texts, or a single group, is named with the file.
@@ -1264,16 +1041,12 @@ fn nothing_to_learn_from_is_named_with_the_file() {
         "blank_texts.csv",
         "text,label\n,scam\n \t,legit\n,legit\n",
     );
-    let output = run(
-        bin("train")
-            .arg(&empty)
-            .arg("-o")
-            .arg(dir.path().join("m.jscam")),
-        None,
-    );
-    assert_error(&output, 3, &["blank_texts.csv", "every text is empty"]);
-    let output = run(bin("evaluate").arg("cv").arg(&empty), None);
-    assert_error(&output, 3, &["blank_texts.csv", "every text is empty"]);
+    train_command(&empty, dir.path().join("m.jscam"))
+        .fails(3, &["blank_texts.csv", "every text is empty"]);
+    bin("evaluate")
+        .arg("cv")
+        .arg(&empty)
+        .fails(3, &["blank_texts.csv", "every text is empty"]);
 
     let rows = tiny_rows();
     let mut grouped = String::from("text,label,family\n");
@@ -1281,18 +1054,11 @@ fn nothing_to_learn_from_is_named_with_the_file() {
         grouped.push_str(&format!("{t},{l},same\n"));
     }
     let grouped = write_file(dir.path(), "one_group.csv", grouped);
-    let output = run(
-        bin("evaluate")
-            .arg("cv")
-            .arg(&grouped)
-            .args(["--group-column", "family"]),
-        None,
-    );
-    assert_error(
-        &output,
-        3,
-        &["one_group.csv", "same group", "at least 2 groups"],
-    );
+    bin("evaluate")
+        .arg("cv")
+        .arg(&grouped)
+        .args(["--group-column", "family"])
+        .fails(3, &["one_group.csv", "same group", "at least 2 groups"]);
 }
 
 /// 10.16: `-o` naming the training data is refused; the data is untouched.
@@ -1306,8 +1072,7 @@ fn train_refuses_to_overwrite_its_input() {
     );
     let before = std::fs::read(&data).unwrap();
     for target in [data.clone(), dir.path().join(".").join("X.csv")] {
-        let output = run(bin("train").arg(&data).arg("-o").arg(&target), None);
-        assert_error(&output, 2, &["X.csv", "is the training data"]);
+        train_command(&data, &target).fails(2, &["X.csv", "is the training data"]);
         assert_eq!(std::fs::read(&data).unwrap(), before);
     }
 }
@@ -1329,15 +1094,12 @@ fn report_cells_are_escaped() {
     }
     let data = write_file(dir.path(), "hostile.csv", text);
     let report = dir.path().join("report");
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "3", "--threshold", "0.99"])
-            .arg(&data)
-            .arg("--report")
-            .arg(&report),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    bin("evaluate")
+        .args(["cv", "--k", "3", "--threshold", "0.99"])
+        .arg(&data)
+        .arg("--report")
+        .arg(&report)
+        .ok();
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
     assert!(!md.contains("<script>") && !md.contains("<b>"), "{md}");
     // Every row of a table has as many cell separators (unescaped pipes) as its header.
@@ -1367,27 +1129,21 @@ fn utf16_input_is_recognised() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
     let input = write_file(dir.path(), "u16.csv", bytes);
-    let output = run(bin("predict").arg(&input), None);
-    assert_error(&output, 3, &["u16.csv:1", "UTF-16"]);
+    let output = bin("predict")
+        .arg(&input)
+        .fails(3, &["u16.csv:1", "UTF-16"]);
     assert!(
-        !stderr(&output).contains("--encoding cp932"),
+        !output.stderr().contains("--encoding cp932"),
         "{}",
-        stderr(&output)
+        output.stderr()
     );
-    let output = run(
-        bin("train")
-            .arg(&input)
-            .arg("-o")
-            .arg(dir.path().join("m.jscam")),
-        None,
-    );
-    assert_error(&output, 3, &["u16.csv:1", "UTF-16"]);
+    train_command(&input, dir.path().join("m.jscam")).fails(3, &["u16.csv:1", "UTF-16"]);
 }
 
 #[test]
 fn char_ngram_flag_default_is_the_library_default() {
-    let help = stdout(&run(bin("train").arg("--help"), None));
-    let config = jscam::features::FeatureConfig::default();
+    let help = bin("train").arg("--help").run().stdout();
+    let config = jscam::FeatureConfig::default();
     let shown = format!(
         "[default: {},{}]",
         config.char_ngram_min, config.char_ngram_max
@@ -1412,14 +1168,11 @@ fn strict_writes_every_row_before_the_malformed_one() {
     csv.push_str("bad,\"never closed\n");
     let input = write_file(dir.path(), "strict.csv", csv);
     for threads in ["1", "2"] {
-        let output = run(
-            bin("predict")
-                .arg(&input)
-                .args(["--strict", "--threads", threads]),
-            None,
-        );
-        assert_error(&output, 3, &["strict.csv"]);
-        let rows = csv_rows(&stdout(&output));
+        let output = bin("predict")
+            .arg(&input)
+            .args(["--strict", "--threads", threads])
+            .fails(3, &["strict.csv"]);
+        let rows = output.rows();
         assert_eq!(
             rows.len(),
             5001,
@@ -1485,17 +1238,14 @@ fn evaluate_outputs_never_replace_inputs_or_each_other() {
         ),
     ];
     for (flags, needles) in cases {
-        let output = run(
-            bin("evaluate")
-                .args(["cv", "--k", "2", "--threshold", "0.5"])
-                .arg(&data)
-                .arg("--also-train")
-                .arg(&extra)
-                .args(flags),
-            None,
-        );
-        assert_error(&output, 2, needles);
-        assert_eq!(stdout(&output), "", "refused before any work");
+        let output = bin("evaluate")
+            .args(["cv", "--k", "2", "--threshold", "0.5"])
+            .arg(&data)
+            .arg("--also-train")
+            .arg(&extra)
+            .args(flags)
+            .fails(2, needles);
+        assert_eq!(output.stdout(), "", "refused before any work");
     }
     // `--scores-out` in the other modes, and the report's `evaluation.json`.
     let model = train_tiny(dir.path());
@@ -1538,9 +1288,8 @@ fn evaluate_outputs_never_replace_inputs_or_each_other() {
         ),
     ];
     for (args, needles) in other_modes {
-        let output = run(bin("evaluate").args(args), None);
-        assert_error(&output, 2, needles);
-        assert_eq!(stdout(&output), "", "refused before any work");
+        let output = bin("evaluate").args(args).fails(2, needles);
+        assert_eq!(output.stdout(), "", "refused before any work");
     }
     assert_eq!(
         (
@@ -1568,30 +1317,22 @@ fn a_fifo_output_is_refused_without_blocking() {
         eprintln!("skipping: mkfifo is not available");
         return;
     }
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "2", "--threshold", "0.5"])
-            .arg(fixture("tiny.csv"))
-            .arg("--folds-out")
-            .arg(&fifo),
-        None,
-    );
-    assert_error(&output, 5, &["fifo", "not a regular file"]);
+    bin("evaluate")
+        .args(["cv", "--k", "2", "--threshold", "0.5"])
+        .arg(fixture("tiny.csv"))
+        .arg("--folds-out")
+        .arg(&fifo)
+        .fails(5, &["fifo", "not a regular file"]);
     let report = dir.path().join("report");
     std::fs::create_dir(&report).unwrap();
     let planted = report.join("roc.svg");
     Command::new("mkfifo").arg(&planted).status().unwrap();
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(fixture("tiny.csv"))
-            .arg("--report")
-            .arg(&report),
-        None,
-    );
-    assert_error(&output, 5, &["roc.svg", "not a regular file"]);
-    let output = run(bin("predict").arg("-o").arg(&fifo), Some(b"x\n"));
-    assert_error(&output, 5, &["fifo", "not a regular file"]);
+    report_on_tiny(&report).fails(5, &["roc.svg", "not a regular file"]);
+    bin("predict")
+        .arg("-o")
+        .arg(&fifo)
+        .stdin(b"x\n")
+        .fails(5, &["fifo", "not a regular file"]);
     for path in [&fifo, &planted] {
         let kind = std::fs::symlink_metadata(path).unwrap().file_type();
         assert!(!kind.is_file(), "{} was replaced", path.display());
@@ -1608,15 +1349,7 @@ fn a_symlink_planted_in_the_report_directory_is_not_followed() {
     let report = dir.path().join("report");
     std::fs::create_dir(&report).unwrap();
     std::os::unix::fs::symlink(&victim, report.join("report.md")).unwrap();
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(fixture("tiny.csv"))
-            .arg("--report")
-            .arg(&report),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    report_on_tiny(&report).ok();
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     let md = report.join("report.md");
     assert!(std::fs::symlink_metadata(&md).unwrap().is_file());
@@ -1625,77 +1358,31 @@ fn a_symlink_planted_in_the_report_directory_is_not_followed() {
             .unwrap()
             .starts_with("# Evaluation report")
     );
-    assert_eq!(
-        names_in(&report),
-        [
-            "evaluation.json",
-            "pr.svg",
-            "report.md",
-            "roc.svg",
-            "scores.svg"
-        ]
-    );
+    assert_eq!(names_in(&report), REPORT_FILES);
 }
 
-/// Runs `command` under a file-size limit of `blocks` × 512 bytes, with
-/// SIGXFSZ ignored so that a write past it fails (as on a full disk)
-/// instead of killing the process.
-fn with_file_size_limit(command: &Command, blocks: u32) -> Command {
-    let mut limited = Command::new("sh");
-    limited
-        .arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""
-        ))
-        .arg(command.get_program())
-        .args(command.get_args());
-    limited
-}
-
-/// N85: a write that fails part-way (a file-size limit standing in for a
-/// full disk) leaves the previous report, fold file and predictions whole,
-/// and no temporary file.
 #[cfg(unix)]
 #[test]
 fn a_failed_write_leaves_the_previous_files_whole() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
     std::fs::create_dir(&report).unwrap();
-    let old = [
-        "report.md",
-        "roc.svg",
-        "pr.svg",
-        "scores.svg",
-        "evaluation.json",
-    ];
+    let old = REPORT_FILES;
     for name in old {
         write_file(&report, name, format!("old {name}"));
     }
-    let mut evaluate = bin("evaluate");
-    evaluate
-        .arg("model")
-        .arg(fixture("tiny.csv"))
-        .arg("--report")
-        .arg(&report);
+    let evaluate = report_on_tiny(&report);
     // The report is about 3 KB; each SVG is larger than 4 KB.
-    let output = run(&mut with_file_size_limit(&evaluate, 8), None);
-    assert_error(&output, 5, &["writing", "report"]);
+    evaluate
+        .with_file_size_limit(8)
+        .fails(5, &["writing", "report"]);
     for name in old {
         assert_eq!(
             std::fs::read_to_string(report.join(name)).unwrap(),
             format!("old {name}")
         );
     }
-    assert_eq!(
-        names_in(&report),
-        [
-            "evaluation.json",
-            "pr.svg",
-            "report.md",
-            "roc.svg",
-            "scores.svg"
-        ]
-    );
+    assert_eq!(names_in(&report), REPORT_FILES);
 
     let folds = write_file(dir.path(), "folds.csv", "previous folds\n");
     let rows: Vec<_> = (0..40).flat_map(|_| tiny_rows()).collect();
@@ -1706,15 +1393,13 @@ fn a_failed_write_leaves_the_previous_files_whole() {
         .arg("--folds-out")
         .arg(&folds);
     // 960 rows of `row,fold` are about 6 KB.
-    let output = run(&mut with_file_size_limit(&cv, 4), None);
-    assert_error(&output, 5, &["folds.csv"]);
+    cv.with_file_size_limit(4).fails(5, &["folds.csv"]);
     assert_eq!(std::fs::read_to_string(&folds).unwrap(), "previous folds\n");
 
     let predictions = write_file(dir.path(), "p.csv", "previous predictions\n");
     let mut predict = bin("predict");
     predict.arg(&big).arg("-o").arg(&predictions);
-    let output = run(&mut with_file_size_limit(&predict, 4), None);
-    assert_error(&output, 5, &["p.csv"]);
+    predict.with_file_size_limit(4).fails(5, &["p.csv"]);
     assert_eq!(
         std::fs::read_to_string(&predictions).unwrap(),
         "previous predictions\n"
@@ -1725,25 +1410,41 @@ fn a_failed_write_leaves_the_previous_files_whole() {
     );
 }
 
+/// The files `evaluate --report DIR` writes, in name order.
+const REPORT_FILES: [&str; 5] = [
+    "evaluation.json",
+    "pr.svg",
+    "report.md",
+    "roc.svg",
+    "scores.svg",
+];
+
+/// `evaluate model tiny.csv --report DIR` with the default model.
+fn report_on_tiny(report: &Path) -> TestCommand {
+    let mut command = bin("evaluate");
+    command
+        .arg("model")
+        .arg(fixture("tiny.csv"))
+        .arg("--report")
+        .arg(report);
+    command
+}
+
 /// `predict -o FILE` writes what stdout would get, and nothing to stdout;
 /// N90: a valid 251-byte file name works (the temporary name is short).
 #[test]
 fn predict_writes_to_a_file_with_a_long_name() {
     let dir = tempfile::tempdir().unwrap();
-    let to_stdout = run(bin("predict").arg(fixture("tiny.csv")), None);
-    assert!(to_stdout.status.success(), "{}", stderr(&to_stdout));
+    let to_stdout = bin("predict").arg(fixture("tiny.csv")).ok();
     let name = format!("{}.csv", "p".repeat(247));
     assert_eq!(name.len(), 251);
     let target = dir.path().join(&name);
-    let output = run(
-        bin("predict")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&target),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(stdout(&output), "");
+    let output = bin("predict")
+        .arg(fixture("tiny.csv"))
+        .arg("-o")
+        .arg(&target)
+        .ok();
+    assert_eq!(output.stdout(), "");
     assert_eq!(std::fs::read(&target).unwrap(), to_stdout.stdout);
     assert_eq!(names_in(dir.path()), [name]);
     // `-o` naming the input is refused.
@@ -1752,8 +1453,11 @@ fn predict_writes_to_a_file_with_a_long_name() {
         "in.csv",
         std::fs::read(fixture("tiny.csv")).unwrap(),
     );
-    let output = run(bin("predict").arg(&input).arg("-o").arg(&input), None);
-    assert_error(&output, 2, &["in.csv", "is the input"]);
+    bin("predict")
+        .arg(&input)
+        .arg("-o")
+        .arg(&input)
+        .fails(2, &["in.csv", "is the input"]);
 }
 
 /// R71: SIGTERM while `predict -o` writes (here: waits for stdin) removes
@@ -1766,6 +1470,7 @@ fn an_interrupted_run_leaves_no_temporary_file() {
     let mut child = bin("predict")
         .arg("-o")
         .arg(&target)
+        .command()
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -1810,39 +1515,33 @@ fn a_file_given_twice_is_refused() {
         std::fs::read(fixture("tiny.csv")).unwrap(),
     );
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train").arg(&data).arg(&data).arg("-o").arg(&model),
-        None,
-    );
-    assert_error(&output, 2, &["d.csv", "twice as the training data"]);
-    let output = run(
-        bin("train")
-            .arg(&data)
-            .arg("--also-train")
-            .arg(dir.path().join("./d.csv"))
-            .arg("-o")
-            .arg(&model),
-        None,
-    );
-    assert_error(
-        &output,
-        2,
-        &["d.csv", "as the training data and as --also-train data"],
-    );
-    let output = run(
-        bin("evaluate")
-            .arg("cv")
-            .arg(&data)
-            .arg("--also-train")
-            .arg(&data),
-        None,
-    );
-    assert_error(&output, 2, &["d.csv", "--also-train"]);
-    let output = run(
-        bin("evaluate").arg("train-test").arg(&data).arg(&data),
-        None,
-    );
-    assert_error(&output, 2, &["d.csv", "the test data"]);
+    bin("train")
+        .arg(&data)
+        .arg(&data)
+        .arg("-o")
+        .arg(&model)
+        .fails(2, &["d.csv", "twice as the training data"]);
+    bin("train")
+        .arg(&data)
+        .arg("--also-train")
+        .arg(dir.path().join("./d.csv"))
+        .arg("-o")
+        .arg(&model)
+        .fails(
+            2,
+            &["d.csv", "as the training data and as --also-train data"],
+        );
+    bin("evaluate")
+        .arg("cv")
+        .arg(&data)
+        .arg("--also-train")
+        .arg(&data)
+        .fails(2, &["d.csv", "--also-train"]);
+    bin("evaluate")
+        .arg("train-test")
+        .arg(&data)
+        .arg(&data)
+        .fails(2, &["d.csv", "the test data"]);
     assert!(!model.exists());
 }
 
@@ -1868,23 +1567,14 @@ fn contradictory_settings_are_usage_errors() {
         (&["--positive-label", "unsure"], &["\"unsure\""]),
     ];
     for (flags, needles) in cases {
-        let output = run(
-            bin("train")
-                .arg(fixture("tiny.csv"))
-                .arg("-o")
-                .arg(&model)
-                .args(flags),
-            None,
-        );
-        assert_error(&output, 2, needles);
-        let output = run(
-            bin("evaluate")
-                .arg("cv")
-                .arg(fixture("tiny.csv"))
-                .args(flags),
-            None,
-        );
-        assert_error(&output, 2, needles);
+        train_command(fixture("tiny.csv"), &model)
+            .args(flags)
+            .fails(2, needles);
+        bin("evaluate")
+            .arg("cv")
+            .arg(fixture("tiny.csv"))
+            .args(flags)
+            .fails(2, needles);
     }
     assert!(!model.exists());
 }
@@ -1895,65 +1585,49 @@ fn contradictory_settings_are_usage_errors() {
 #[test]
 fn folds_that_cannot_be_made_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "100", "--threshold", "0.5"])
-            .arg(fixture("tiny.csv")),
-        None,
-    );
-    assert_error(&output, 3, &["tiny.csv", "100 folds", "--k 12 or fewer"]);
-    assert!(!stdout(&output).contains("NaN"));
+    let output = bin("evaluate")
+        .args(["cv", "--k", "100", "--threshold", "0.5"])
+        .arg(fixture("tiny.csv"))
+        .fails(3, &["tiny.csv", "100 folds", "--k 12 or fewer"]);
+    assert!(!output.stdout().contains("NaN"));
     let rows = tiny_rows();
     let mut grouped = String::from("text,label,family\n");
     for (i, (t, l)) in rows.iter().enumerate() {
         grouped.push_str(&format!("{t},{l},g{}\n", i % 3));
     }
     let grouped = write_file(dir.path(), "three_groups.csv", grouped);
-    let output = run(
-        bin("evaluate")
-            .args([
-                "cv",
-                "--k",
-                "5",
-                "--threshold",
-                "0.5",
-                "--group-column",
-                "family",
-            ])
-            .arg(&grouped),
-        None,
-    );
-    assert_error(
-        &output,
-        3,
-        &["three_groups.csv", "3 groups", "--k 3 or fewer"],
-    );
+    bin("evaluate")
+        .args([
+            "cv",
+            "--k",
+            "5",
+            "--threshold",
+            "0.5",
+            "--group-column",
+            "family",
+        ])
+        .arg(&grouped)
+        .fails(3, &["three_groups.csv", "3 groups", "--k 3 or fewer"]);
     // Each group holds one label: a fold's inner folds cannot have both.
     let mut split = String::from("text,label,family\n");
     for (i, (t, l)) in rows.iter().enumerate() {
         split.push_str(&format!("{t},{l},{l}{}\n", i % 2));
     }
     let split = write_file(dir.path(), "label_groups.csv", split);
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "2", "--group-column", "family"])
-            .arg(&split),
-        None,
-    );
-    assert_error(&output, 3, &["label_groups.csv", "groups"]);
+    bin("evaluate")
+        .args(["cv", "--k", "2", "--group-column", "family"])
+        .arg(&split)
+        .fails(3, &["label_groups.csv", "groups"]);
     let mut two = String::from("text,label,family\n");
     for (t, l) in &rows {
         two.push_str(&format!("{t},{l},{l}\n"));
     }
     let two = write_file(dir.path(), "two_groups.csv", two);
-    let output = run(
-        bin("train")
-            .arg(&two)
-            .args(["--group-column", "family", "-o"])
-            .arg(dir.path().join("m.jscam")),
-        None,
-    );
-    assert_error(&output, 3, &["two_groups.csv", "groups"]);
+    bin("train")
+        .arg(&two)
+        .args(["--group-column", "family", "-o"])
+        .arg(dir.path().join("m.jscam"))
+        .fails(3, &["two_groups.csv", "groups"]);
 }
 
 /// N41: rows labeled `unsure` (a reviewed `predict --unsure` output) are
@@ -1966,42 +1640,20 @@ fn unsure_rows_are_skipped_with_a_count() {
     rows.push(("判断できない".into(), "unsure".into()));
     let data = write_file(dir.path(), "reviewed.csv", labeled_csv(&rows, "\n"));
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train").arg(&data).arg("-o").arg(&model).args([
-            "--holdout",
-            "0",
-            "--threshold",
-            "0.5",
-        ]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("reviewed.csv: skipped 2 rows labeled \"unsure\""),
-        "{}",
-        stderr(&output)
-    );
+    let output = train_command(&data, &model)
+        .args(["--holdout", "0", "--threshold", "0.5"])
+        .ok();
+    output.stderr_has("reviewed.csv: skipped 2 rows labeled \"unsure\"");
     let header = inspect_json(&model);
     assert_eq!(header["header"]["training"]["rows"], 24);
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&data)
-            .arg("-m")
-            .arg(&model),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("skipped 2 rows"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stdout(&output).contains("rows:            24"),
-        "{}",
-        stdout(&output)
-    );
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(&data)
+        .arg("-m")
+        .arg(&model)
+        .ok();
+    output.stderr_has("skipped 2 rows");
+    output.stdout_has("rows:            24");
 }
 
 /// `--ignore-label` (repeatable, `train` and `evaluate`) skips rows with
@@ -2017,18 +1669,13 @@ fn ignore_label_skips_more_labels_with_a_count() {
     let data = write_file(dir.path(), "reviewed.csv", labeled_csv(&rows, "\n"));
     let model = dir.path().join("m.jscam");
     let train = |extra: &[&str]| {
-        run(
-            bin("train")
-                .arg(&data)
-                .arg("-o")
-                .arg(&model)
-                .args(["--holdout", "0", "--threshold", "0.5"])
-                .args(extra),
-            None,
-        )
+        train_command(&data, &model)
+            .args(["--holdout", "0", "--threshold", "0.5"])
+            .args(extra)
+            .run()
     };
     let output = train(&["--ignore-label", "check"]);
-    assert_error(&output, 3, &["\"x\""]);
+    output.assert_error(3, &["\"x\""]);
     assert!(!model.exists());
     let output = train(&[
         "--ignore-label",
@@ -2038,43 +1685,28 @@ fn ignore_label_skips_more_labels_with_a_count() {
         "--ignore-label",
         " junk ",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output)
-            .contains("reviewed.csv: skipped 2 rows labeled \"check\", 1 row labeled \"junk\""),
-        "{}",
-        stderr(&output)
-    );
+    assert!(output.status.success(), "{}", output.stderr());
+    output.stderr_has("reviewed.csv: skipped 2 rows labeled \"check\", 1 row labeled \"junk\"");
     assert_eq!(inspect_json(&model)["header"]["training"]["rows"], 24);
     let scores = dir.path().join("scores.csv");
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "3", "--threshold", "0.5"])
-            .arg(&data)
-            .args(["--ignore-label", "check", "--ignore-label", "x"])
-            .arg("--scores-out")
-            .arg(&scores),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("skipped 2 rows labeled \"check\", 1 row labeled \"x\""),
-        "{}",
-        stderr(&output)
-    );
+    let output = bin("evaluate")
+        .args(["cv", "--k", "3", "--threshold", "0.5"])
+        .arg(&data)
+        .args(["--ignore-label", "check", "--ignore-label", "x"])
+        .arg("--scores-out")
+        .arg(&scores)
+        .ok();
+    output.stderr_has("skipped 2 rows labeled \"check\", 1 row labeled \"x\"");
     let written = csv_rows(&std::fs::read_to_string(&scores).unwrap());
     assert_eq!(written.len(), 25, "a header and the 24 rows left");
     assert!(written.iter().all(|r| r[4] != "check" && r[4] != "x"));
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&data)
-            .arg("-m")
-            .arg(&model)
-            .args(["--ignore-label", ""]),
-        None,
-    );
-    assert_error(&output, 2, &["--ignore-label"]);
+    bin("evaluate")
+        .arg("model")
+        .arg(&data)
+        .arg("-m")
+        .arg(&model)
+        .args(["--ignore-label", ""])
+        .fails(2, &["--ignore-label"]);
 }
 
 /// N81: a held-out fraction that leaves one side empty is reported as such
@@ -2083,24 +1715,18 @@ fn ignore_label_skips_more_labels_with_a_count() {
 fn a_skipped_held_out_split_is_reported_truthfully() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&model)
-            .args(["--holdout", "0.999", "--threshold", "0.5"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let err = stderr(&output);
+    let output = train_command(fixture("tiny.csv"), &model)
+        .args(["--holdout", "0.999", "--threshold", "0.5"])
+        .ok();
+    let err = output.stderr();
     assert!(
         err.contains(
             "held-out split skipped: too few rows: --holdout 0.999 on 24 rows leaves 24 held out and 0 to train on"
         ),
         "{err}"
     );
-    let output = run(bin("inspect").arg(&model), None);
-    let text = stdout(&output);
+    let output = bin("inspect").arg(&model).run();
+    let text = output.stdout();
     assert!(
         text.contains("held-out metrics: none (held-out split skipped: too few rows: --holdout 0.999 on 24 rows"),
         "{text}"
@@ -2117,71 +1743,64 @@ fn text_from_files_reaches_the_terminal_escaped() {
     let model = train_tiny(dir.path());
     let bytes = std::fs::read(&model).unwrap();
     let evil = "x\u{1b}]0;owned\u{7}\u{1b}[2J\nfake: line\r\0";
-    let forged = forge(
-        &bytes,
-        |h| {
-            h["labels"]["positive"] = format!("scam{evil}").into();
-            h["training"]["date"] = evil.into();
-            h["training"]["threshold_rule"] = evil.into();
-            h["training"]["rows_per_label"] = serde_json::json!({ evil: 1 });
-            h["training"]["files"] = serde_json::json!([{
-                "path": evil, "role": evil, "weight": 1.0,
-                "rows_per_label": { evil: 1 }, "sha256": evil
-            }]);
-        },
-        |_| {},
-    );
+    let forged = forge(&bytes, |p| {
+        let h = &mut p.header;
+        h.labels.positive = format!("scam{evil}");
+        h.training.date = evil.into();
+        h.training.threshold_rule = evil.into();
+        h.training.rows_per_label = [(evil.to_owned(), 1)].into();
+        h.training.files = vec![TrainingFile {
+            path: evil.into(),
+            role: evil.into(),
+            weight: 1.0,
+            rows_per_label: [(evil.to_owned(), 1)].into(),
+            sha256: evil.into(),
+        }];
+    });
     let forged_path = write_file(dir.path(), "forged.jscam", &forged);
-    let output = run(bin("inspect").arg(&forged_path), None);
-    let text = stdout(&output) + &stderr(&output);
+    let output = bin("inspect").arg(&forged_path).run();
+    let text = output.stdout() + &output.stderr();
     assert!(
         !text.contains('\u{1b}') && !text.contains('\0') && !text.contains('\r'),
         "{text:?}"
     );
     assert!(!text.contains("\nfake: line"), "{text:?}");
-    let forged = forge(
-        &bytes,
-        |h| h["labels"]["positive"] = format!("scam{evil}").into(),
-        |_| {},
-    );
+    let forged = forge(&bytes, |p| p.header.labels.positive = format!("scam{evil}"));
     let forged_path = write_file(dir.path(), "label.jscam", &forged);
-    let output = run(bin("predict").arg("-m").arg(&forged_path), Some(b"x\n"));
-    assert!(output.status.success(), "{}", stderr(&output));
-    let err = stderr(&output);
+    let output = bin("predict")
+        .arg("-m")
+        .arg(&forged_path)
+        .stdin(b"x\n")
+        .ok();
+    let err = output.stderr();
     assert!(
         !err.contains('\u{1b}') && err.lines().count() == 1,
         "{err:?}"
     );
     assert!(err.contains("scamx\\u{1b}"), "{err:?}");
-    let output = run(bin("inspect").arg(&forged_path), None);
-    assert!(!stdout(&output).contains('\u{1b}'), "{:?}", stdout(&output));
+    let output = bin("inspect").arg(&forged_path).run();
+    assert!(!output.stdout().contains('\u{1b}'), "{:?}", output.stdout());
 
     // A header and a file name with control characters, in an error.
     let header = write_file(dir.path(), "h.csv", "te\u{1b}[31mxt\0,label\nx,scam\n");
-    let output = run(bin("predict").arg(&header), None);
-    assert_error(&output, 3, &["te\\u{1b}[31mxt\\0"]);
-    assert!(!stderr(&output).contains('\u{1b}'));
+    let output = bin("predict")
+        .arg(&header)
+        .fails(3, &["te\\u{1b}[31mxt\\0"]);
+    assert!(!output.stderr().contains('\u{1b}'));
     let odd_name = dir.path().join("a\nb\u{1b}.csv");
-    let output = run(bin("predict").arg(&odd_name), None);
-    assert_error(&output, 3, &["a\\nb\\u{1b}.csv"]);
+    bin("predict")
+        .arg(&odd_name)
+        .fails(3, &["a\\nb\\u{1b}.csv"]);
 
     // N36: the first feature's IDF, set to the smallest subnormal.
-    let tiny_idf = forge(
-        &bytes,
-        |_| {},
-        |payload| {
-            let name_len = u32::from_le_bytes(payload[8..12].try_into().unwrap()) as usize;
-            let at = 12 + name_len;
-            payload[at..at + 8].copy_from_slice(&f64::from_bits(1).to_le_bytes());
-        },
-    );
+    let tiny_idf = forge(&bytes, |p| p.entries[0].1 = f64::from_bits(1));
     let path = write_file(dir.path(), "tiny_idf.jscam", tiny_idf);
-    let output = run(
-        bin("predict").arg("-m").arg(&path),
-        Some(SCAM_EXAMPLE.as_bytes()),
-    );
-    assert_error(&output, 4, &["tiny_idf.jscam", "IDF"]);
-    assert_eq!(stdout(&output), "");
+    let output = bin("predict")
+        .arg("-m")
+        .arg(&path)
+        .stdin(SCAM_EXAMPLE.as_bytes())
+        .fails(4, &["tiny_idf.jscam", "IDF"]);
+    assert_eq!(output.stdout(), "");
 }
 
 /// N66: duplicate and empty column names give distinct JSON Lines keys.
@@ -2189,9 +1808,8 @@ fn text_from_files_reaches_the_terminal_escaped() {
 fn json_lines_keys_are_distinct() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_file(dir.path(), "dup.csv", "id,id,,,text\n1,2,3,4,こんにちは\n");
-    let output = run(bin("predict").arg(&input).args(["--format", "jsonl"]), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let line = stdout(&output);
+    let output = bin("predict").arg(&input).args(["--format", "jsonl"]).ok();
+    let line = output.stdout();
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(line.trim()).unwrap();
     // serde_json's map keeps one entry per key: 9 entries, 9 distinct keys.
@@ -2218,9 +1836,7 @@ fn json_lines_keys_are_distinct() {
 
 /// `evaluate … --json` parsed.
 fn evaluate_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
-    let output = run(bin("evaluate").args(args).arg("--json"), None);
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_str(&stdout(&output)).unwrap()
+    bin("evaluate").args(args).arg("--json").ok().json()
 }
 
 fn sha256_of(path: &Path) -> String {
@@ -2284,8 +1900,8 @@ fn evaluate_model_lists_operating_points_provenance_and_scores() {
     assert_eq!(rows[1][2..5], ["2", "t01", "scam"]);
     assert!(rows[1][5].parse::<f64>().is_ok() && rows[1][6].is_empty());
     // The text report has the table too.
-    let output = run(bin("evaluate").arg("model").arg(&tiny), None);
-    let text = stdout(&output);
+    let output = bin("evaluate").arg("model").arg(&tiny).run();
+    let text = output.stdout();
     assert!(
         text.contains("operating points:") && text.contains("false-positive rate <= 0.1%"),
         "{text}"
@@ -2297,17 +1913,14 @@ fn evaluate_cv_reports_folds_plots_and_scores_with_folds() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
     let scores = dir.path().join("scores.csv");
-    let output = run(
-        bin("evaluate")
-            .args(["cv", "--k", "3"])
-            .arg(fixture("tiny.csv"))
-            .arg("--report")
-            .arg(&report)
-            .arg("--scores-out")
-            .arg(&scores),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    bin("evaluate")
+        .args(["cv", "--k", "3"])
+        .arg(fixture("tiny.csv"))
+        .arg("--report")
+        .arg(&report)
+        .arg("--scores-out")
+        .arg(&scores)
+        .ok();
     let rows = csv_rows(&std::fs::read_to_string(&scores).unwrap());
     let folds: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[6].as_str()).collect();
     assert_eq!(folds.into_iter().collect::<Vec<_>>(), ["0", "1", "2"]);
@@ -2355,35 +1968,27 @@ fn evaluate_cv_reports_folds_plots_and_scores_with_folds() {
 #[test]
 fn fail_under_gates_the_exit_code() {
     let tiny = fixture("tiny.csv");
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&tiny)
-            .args(["--fail-under", "roc_auc=0.5", "-q"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(&tiny)
+        .args(["--fail-under", "roc_auc=0.5", "-q"])
+        .ok();
     assert!(
         output.stdout.is_empty() && output.stderr.is_empty(),
         "-q prints nothing"
     );
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&tiny)
-            .args(["--fail-under", "recall=1.01"]),
-        None,
-    );
-    assert_error(&output, 6, &["--fail-under", "recall", "below 1.01"]);
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&tiny)
-            .args(["--fail-under", "speed=1"]),
-        None,
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("roc_auc"), "lists the metrics");
+    bin("evaluate")
+        .arg("model")
+        .arg(&tiny)
+        .args(["--fail-under", "recall=1.01"])
+        .fails(6, &["--fail-under", "recall", "below 1.01"]);
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(&tiny)
+        .args(["--fail-under", "speed=1"])
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", output.stderr());
+    assert!(output.stderr().contains("roc_auc"), "lists the metrics");
 }
 
 #[test]
@@ -2395,16 +2000,13 @@ fn one_class_file_gets_na_and_no_curves() {
         .collect();
     let data = write_file(dir.path(), "scam_only.csv", labeled_csv(&rows, "\n"));
     let report = dir.path().join("r");
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&data)
-            .arg("--report")
-            .arg(&report),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(&data)
+        .arg("--report")
+        .arg(&report)
+        .ok();
+    let text = output.stdout();
     for name in ["false-positive rate:", "MCC:", "ROC-AUC:"] {
         let line = text.lines().find(|l| l.starts_with(name)).unwrap_or("");
         assert!(line.ends_with(" n/a"), "{name} not n/a: {text}");
@@ -2426,34 +2028,30 @@ fn one_class_file_gets_na_and_no_curves() {
 fn evaluating_a_model_on_its_training_file_warns() {
     let dir = tempfile::tempdir().unwrap();
     let model = train_tiny(dir.path());
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg("-m")
-            .arg(&model)
-            .arg(fixture("tiny.csv")),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = bin("evaluate")
+        .arg("model")
+        .arg("-m")
+        .arg(&model)
+        .arg(fixture("tiny.csv"))
+        .ok();
     assert!(
-        stderr(&output).contains("warning")
-            && stderr(&output).contains("same rows as the model's training file"),
+        output.stderr().contains("warning")
+            && output
+                .stderr()
+                .contains("same rows as the model's training file"),
         "{}",
-        stderr(&output)
+        output.stderr()
     );
     // Another file: no warning.
     let rows: Vec<_> = tiny_rows().into_iter().skip(1).collect();
     let other = write_file(dir.path(), "other.csv", labeled_csv(&rows, "\n"));
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg("-m")
-            .arg(&model)
-            .arg(&other),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+    let output = bin("evaluate")
+        .arg("model")
+        .arg("-m")
+        .arg(&model)
+        .arg(&other)
+        .ok();
+    assert!(!output.stderr().contains("warning"), "{}", output.stderr());
 }
 
 #[test]
@@ -2469,50 +2067,26 @@ fn tsv_label_map_and_comma_only_rows_are_read_everywhere() {
     tsv.push_str("\t\n\t\n");
     let data = write_file(dir.path(), "mine.tsv", &tsv);
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train").arg(&data).arg("-o").arg(&model).args([
-            "--label-map",
-            "迷惑=scam,正常=legit",
-            "--holdout",
-            "0",
-        ]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("24 rows (legit: 12, scam: 12)"),
-        "{}",
-        stderr(&output)
-    );
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&data)
-            .args(["--label-map", "迷惑=scam,正常=legit"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = train_command(&data, &model)
+        .args(["--label-map", "迷惑=scam,正常=legit", "--holdout", "0"])
+        .ok();
+    output.stderr_has("24 rows (legit: 12, scam: 12)");
+    bin("evaluate")
+        .arg("model")
+        .arg(&data)
+        .args(["--label-map", "迷惑=scam,正常=legit"])
+        .ok();
     // Comma-only rows in a CSV, as a spreadsheet writes them, are blank lines.
     let mut csv = labeled_csv(&tiny_rows(), "\r\n");
     csv.push_str(",\r\n,\r\n");
     let data = write_file(dir.path(), "excel.csv", csv);
-    let output = run(
-        bin("train")
-            .arg(&data)
-            .arg("-o")
-            .arg(&model)
-            .args(["--holdout", "0"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&data)
-            .args(["--label-map", "scam"]),
-        None,
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    train_command(&data, &model).args(["--holdout", "0"]).ok();
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(&data)
+        .args(["--label-map", "scam"])
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", output.stderr());
 }
 
 #[test]
@@ -2520,71 +2094,45 @@ fn column_errors_suggest_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.jscam");
     let cased = write_file(dir.path(), "cased.csv", "Text,label\nhi,scam\n");
-    let output = run(bin("train").arg(&cased).arg("-o").arg(&model), None);
-    assert_error(
-        &output,
-        3,
-        &["did you mean `Text`?", "--text-column \"Text\""],
-    );
+    train_command(&cased, &model).fails(3, &["did you mean `Text`?", "--text-column \"Text\""]);
     let tsv = write_file(dir.path(), "tabs.csv", "text\tlabel\nhi\tscam\n");
-    let output = run(bin("evaluate").arg("model").arg(&tsv), None);
-    assert_error(&output, 3, &["\"text\\tlabel\"", "--input-format tsv"]);
+    let output = bin("evaluate")
+        .arg("model")
+        .arg(&tsv)
+        .fails(3, &["\"text\\tlabel\"", "--input-format tsv"]);
     assert!(
-        !stderr(&output).contains("columns: text,"),
+        !output.stderr().contains("columns: text,"),
         "{}",
-        stderr(&output)
+        output.stderr()
     );
-    let output = run(
-        bin("evaluate")
-            .arg("model")
-            .arg(&tsv)
-            .args(["--input-format", "tsv"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    bin("evaluate")
+        .arg("model")
+        .arg(&tsv)
+        .args(["--input-format", "tsv"])
+        .ok();
 }
 
 #[test]
 fn train_checks_the_output_first_and_quiet_leaves_only_errors() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/dir/m.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&missing),
-        None,
-    );
-    assert_error(&output, 2, &["no/such/dir/m.jscam", "does not exist"]);
+    let output = train_command(fixture("tiny.csv"), &missing)
+        .fails(2, &["no/such/dir/m.jscam", "does not exist"]);
     assert!(
-        !stderr(&output).contains("rows ("),
+        !output.stderr().contains("rows ("),
         "fails before reading: {}",
-        stderr(&output)
+        output.stderr()
     );
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train")
-            .arg(fixture("tiny.csv"))
-            .arg("-o")
-            .arg(&model)
-            .arg("-q"),
-        None,
-    );
+    let output = train_command(fixture("tiny.csv"), &model).arg("-q").run();
     assert!(
         output.status.success() && output.stderr.is_empty(),
         "{}",
-        stderr(&output)
+        output.stderr()
     );
     // 12 rows per label: a warning.
-    let output = run(
-        bin("train").arg(fixture("tiny.csv")).arg("-o").arg(&model),
-        None,
-    );
-    assert!(
-        stderr(&output).contains("warning: only 12 \"legit\" rows"),
-        "{}",
-        stderr(&output)
-    );
+    let output = train_command(fixture("tiny.csv"), &model).run();
+    output.stderr_has("warning: only 12 \"legit\" rows");
 }
 
 #[test]
@@ -2593,58 +2141,43 @@ fn a_skipped_held_out_split_is_named_in_train_and_inspect() {
     let rows: Vec<_> = tiny_rows().into_iter().skip(10).take(4).collect();
     let data = write_file(dir.path(), "four.csv", labeled_csv(&rows, "\n"));
     let model = dir.path().join("m.jscam");
-    let output = run(
-        bin("train")
-            .arg(&data)
-            .arg("-o")
-            .arg(&model)
-            .args(["--min-df", "1"]),
-        None,
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = train_command(&data, &model).args(["--min-df", "1"]).ok();
+    output.stderr_has("held-out split skipped: too few rows");
+    let output = bin("inspect").arg(&model).run();
+    output.stdout_has("held-out split skipped: too few rows");
     assert!(
-        stderr(&output).contains("held-out split skipped: too few rows"),
+        !output.stdout().contains("BestF1WithinFpr"),
         "{}",
-        stderr(&output)
-    );
-    let output = run(bin("inspect").arg(&model), None);
-    assert!(
-        stdout(&output).contains("held-out split skipped: too few rows"),
-        "{}",
-        stdout(&output)
-    );
-    assert!(
-        !stdout(&output).contains("BestF1WithinFpr"),
-        "{}",
-        stdout(&output)
+        output.stdout()
     );
 }
 
 #[test]
 fn predict_bom_rate_version_and_word_explanations() {
-    let output = run(bin("predict").arg("--bom"), Some(SCAM_EXAMPLE.as_bytes()));
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = bin("predict")
+        .arg("--bom")
+        .stdin(SCAM_EXAMPLE.as_bytes())
+        .ok();
     assert!(output.stdout.starts_with("\u{feff}line,text".as_bytes()));
-    assert!(
-        stderr(&output).contains(" s (") && stderr(&output).contains("msg/s)"),
-        "{}",
-        stderr(&output)
-    );
-    let output = run(bin("predict").args(["--bom", "-f", "jsonl"]), Some(b"x"));
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    output.stderr_has(" s (").stderr_has("msg/s)");
+    let output = bin("predict")
+        .args(["--bom", "-f", "jsonl"])
+        .stdin(b"x")
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", output.stderr());
     for name in ["predict", "train", "evaluate", "inspect"] {
-        let output = run(bin(name).arg("--version"), None);
-        let text = stdout(&output);
+        let output = bin(name).arg("--version").run();
+        let text = output.stdout();
         assert!(
             text.contains("commit") && text.contains("embedded model trained"),
             "{name}: {text}"
         );
     }
-    let output = run(
-        bin("predict").args(["-f", "jsonl", "--explain", "8"]),
-        Some(SCAM_EXAMPLE.as_bytes()),
-    );
-    let value: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let output = bin("predict")
+        .args(["-f", "jsonl", "--explain", "8"])
+        .stdin(SCAM_EXAMPLE.as_bytes())
+        .run();
+    let value: serde_json::Value = serde_json::from_str(output.stdout().trim()).unwrap();
     for side in ["toward_positive", "toward_negative"] {
         for c in value["explanation"][side].as_array().unwrap() {
             let feature = c["feature"].as_str().unwrap();

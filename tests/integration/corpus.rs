@@ -1,10 +1,10 @@
 //! The committed corpus `data/messages.csv` keeps the rules in its datasheet:
 //! columns, labels, counts, families, no duplicates after normalization.
 
+use jscam::{LabeledCsvOptions, Normalizer, read_labeled_csv};
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
-use jscam::normalize::Normalizer;
+use crate::util::{root, shared};
 
 struct Row {
     id: String,
@@ -14,27 +14,36 @@ struct Row {
     family: String,
 }
 
+/// The corpus as `train` reads it (no label skipped), after a check of
+/// its header.
 fn corpus() -> Vec<Row> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.csv");
-    let mut reader = csv::Reader::from_path(&path).expect("data/messages.csv exists");
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(headers, ["id", "text", "label", "category", "family"]);
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("well-formed row");
-            Row {
-                id: r[0].to_owned(),
-                text: r[1].to_owned(),
-                label: r[2].to_owned(),
-                category: r[3].to_owned(),
-                family: r[4].to_owned(),
-            }
+    let path = root().join("data/messages.csv");
+    let text = std::fs::read_to_string(&path).expect("data/messages.csv exists");
+    assert_eq!(
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .collect::<Vec<_>>(),
+        ["id", "text", "label", "category", "family"]
+    );
+    let options = LabeledCsvOptions {
+        group_column: Some("family".into()),
+        skip_labels: Vec::new(),
+        ..Default::default()
+    };
+    let data = read_labeled_csv(&path, &options).expect("well-formed rows");
+    let ids = data.ids.expect("an id column");
+    let categories = data.categories.expect("a category column");
+    let families = data.groups.expect("a family column");
+    (ids.into_iter().zip(data.texts).zip(data.labels))
+        .zip(categories.into_iter().zip(families))
+        .map(|(((id, text), label), (category, family))| Row {
+            id,
+            text,
+            label,
+            category,
+            family,
         })
         .collect()
 }
@@ -128,25 +137,16 @@ fn trigrams(key: &[char]) -> HashSet<[char; 3]> {
 /// trigrams lie inside any one of them.
 #[test]
 fn no_corpus_row_is_close_to_a_shared_real_message() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
     let mut real: Vec<(String, HashSet<[char; 3]>)> = Vec::new();
     for set in ["real_ja", "spamhunter_ja"] {
-        let path = shared.join(set).join("messages.csv");
-        let Ok(mut reader) = csv::Reader::from_path(&path) else {
-            eprintln!(
-                "skipped: {} is not here (the check needs ../shared/data)",
-                path.display()
-            );
+        let Some(path) = shared(set) else {
             return;
         };
-        let text_index = reader
-            .headers()
-            .unwrap()
-            .iter()
-            .position(|h| h == "text")
-            .expect("a text column");
-        for record in reader.records() {
-            let text = record.unwrap()[text_index].to_owned();
+        let every_label = LabeledCsvOptions {
+            skip_labels: Vec::new(),
+            ..Default::default()
+        };
+        for text in read_labeled_csv(&path, &every_label).unwrap().texts {
             let grams = trigrams(&comparison_key(&text));
             if !grams.is_empty() {
                 real.push((format!("{set}: {text}"), grams));

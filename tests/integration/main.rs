@@ -8,10 +8,13 @@
 //!   phone and evidence knowledge;
 //! - [`corpus`]: the written corpus `data/messages.csv` and its distance from
 //!   the shared real messages;
-//! - [`readme`]: the README's commands, as written.
+//! - [`readme`]: the README's commands, as written;
+//! - [`util`]: [`util::TestCommand`], which runs a binary and checks its
+//!   exit code and output, and where the fixtures and shared corpora are.
 
 mod cli;
 mod corpus;
 mod knowledge;
 mod readme;
 mod robustness;
+mod util;

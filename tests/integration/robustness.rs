@@ -1,38 +1,16 @@
 //! Hostile input: obfuscated scams, arbitrary text and bytes, damaged model
 //! files; and accuracy floors for the default settings (fixed seeds).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use jscam::Model;
-use jscam::data::{LabeledCsvOptions, LabeledData, read_labeled_csv};
-use jscam::eval::{cross_validate, score_with_model};
-use jscam::features::{Extractor, FeatureConfig, SparseRow};
-use jscam::metrics::Summary;
-use jscam::model::file as format;
-use jscam::normalize::{MAX_MESSAGE_BYTES, Normalizer};
-use jscam::train::{ThresholdRule, TrainOptions};
+use jscam::{
+    Extractor, FeatureConfig, LabeledCsvOptions, LabeledData, MAX_MESSAGE_BYTES, Model, Normalizer,
+    SparseRow, Summary, ThresholdRule, TrainOptions, cross_validate, read_labeled_csv,
+    score_with_model,
+};
 use proptest::prelude::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A public corpus under `../shared/data`, or `None` (with a note) when absent.
-fn shared(name: &str) -> Option<PathBuf> {
-    let path = root()
-        .join("../shared/data")
-        .join(name)
-        .join("messages.csv");
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipping: {} is absent (the public corpora live in ../shared/data)",
-            path.display()
-        );
-        None
-    }
-}
+use crate::util::{root, shared};
 
 #[test]
 fn obfuscated_scams_score_like_their_plain_form() {
@@ -117,7 +95,7 @@ fn damaged_model_files_are_refused_without_panicking() {
     assert!(foreign.contains("wrong magic"), "{foreign}");
     // A newer format version is named as such.
     let mut newer = bytes.clone();
-    newer[8..12].copy_from_slice(&(format::FORMAT_VERSION + 1).to_le_bytes());
+    newer[8..12].copy_from_slice(&(jscam::FORMAT_VERSION + 1).to_le_bytes());
     let err = Model::from_bytes(&newer, path).unwrap_err().to_string();
     assert!(err.contains("newer than this tool supports"), "{err}");
 }
@@ -125,8 +103,8 @@ fn damaged_model_files_are_refused_without_panicking() {
 #[test]
 fn huge_length_fields_do_not_allocate() {
     // A header length of 2^60 must be refused from the remaining size alone.
-    let mut bytes = format::MAGIC.to_vec();
-    bytes.extend_from_slice(&format::FORMAT_VERSION.to_le_bytes());
+    let mut bytes = jscam::MAGIC.to_vec();
+    bytes.extend_from_slice(&jscam::FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(&(1u64 << 60).to_le_bytes());
     bytes.extend_from_slice(&[0u8; 64]);
     assert!(Model::from_bytes(&bytes, Path::new("x")).is_err());
@@ -167,7 +145,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_the_model_loader(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = Model::from_bytes(&bytes, Path::new("fuzz"));
-        let mut with_magic = format::MAGIC.to_vec();
+        let mut with_magic = jscam::MAGIC.to_vec();
         with_magic.extend_from_slice(&bytes);
         let _ = Model::from_bytes(&with_magic, Path::new("fuzz"));
     }
@@ -195,7 +173,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
     let data = read_labeled_csv(&root().join("data/messages.csv"), &options).unwrap();
     let options = defaults_at_half();
     let scores = cross_validate(&data, None, &options, 5).unwrap().scores;
-    let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
+    let truth = data.targets("scam");
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(s.f1 >= 0.92, "grouped CV F1: want >= 0.92, got {:.4}", s.f1);
     assert!(
@@ -209,7 +187,7 @@ fn accuracy_floor_on_the_corpus_grouped_by_family() {
 /// compare scores at a fixed threshold).
 fn defaults_at_half() -> TrainOptions {
     TrainOptions {
-        threshold: ThresholdRule::Fixed(jscam::model::Threshold::new(0.5).unwrap()),
+        threshold: ThresholdRule::Fixed(jscam::Threshold::new(0.5).unwrap()),
         ..TrainOptions::default()
     }
 }
@@ -224,7 +202,7 @@ fn accuracy_floor_on_uci_sms_spam_collection() {
     let data = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
     let options = defaults_at_half();
     let scores = cross_validate(&data, None, &options, 5).unwrap().scores;
-    let truth: Vec<bool> = data.labels.iter().map(|l| l == "scam").collect();
+    let truth = data.targets("scam");
     let s = Summary::compute(&truth, &scores, 0.5);
     assert!(
         s.f1 >= 0.965,
@@ -369,7 +347,7 @@ fn models_that_could_score_non_finite_are_refused() {
     let names = good.vocabulary().names().to_vec();
     let mut idf = good.vocabulary().idf().to_vec();
     idf[0] = 1.7e308;
-    let vocabulary = jscam::features::Vocabulary::new(
+    let vocabulary = jscam::Vocabulary::new(
         good.header().features.clone(),
         names.into_iter().zip(idf).collect(),
     )
@@ -418,7 +396,7 @@ fn accuracy_floor_on_real_messages() {
     )
     .unwrap();
     let cv = cross_validate(&data, Some(&corpus), &TrainOptions::default(), 5).unwrap();
-    let evaluation = jscam::eval::Evaluation::with_fold_thresholds(
+    let evaluation = jscam::Evaluation::with_fold_thresholds(
         &data,
         "scam",
         cv.scores,

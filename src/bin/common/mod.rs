@@ -9,12 +9,10 @@ use std::io::IsTerminal;
 
 use std::borrow::Cow;
 
-use jscam::features::FeatureConfig;
-use jscam::model::threshold::check_probability;
-use jscam::model::{Threshold, UnsureBand};
-use jscam::solver::{FitParams, Solver};
-use jscam::train::{ThresholdRule, TrainOptions};
-use jscam::{Error, Model};
+use jscam::{
+    Error, FeatureConfig, FitParams, Model, Solver, Threshold, ThresholdRule, TrainOptions,
+    UnsureBand, check_probability,
+};
 
 /// Exit code: bad command-line usage or option value (clap uses it too).
 pub const EXIT_USAGE: u8 = 2;
@@ -98,12 +96,24 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
-/// How labeled files are read: flags shared by `train` and `evaluate`.
+/// Where the message is and how the bytes are decoded: flags of every
+/// binary that reads messages (`predict`, and `train` and `evaluate`
+/// through [`ReadArgs`]).
 #[derive(clap::Args, Debug, Clone)]
-pub struct ReadArgs {
+pub struct InputArgs {
     /// Column holding the message text.
     #[arg(long, global = true, default_value = "text")]
     pub text_column: String,
+    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
+    #[arg(long, global = true, default_value = "utf-8")]
+    pub encoding: jscam::Encoding,
+}
+
+/// How labeled files are read: flags shared by `train` and `evaluate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Column holding the label.
     #[arg(long, global = true, default_value = "label")]
     pub label_column: String,
@@ -111,9 +121,6 @@ pub struct ReadArgs {
     /// (default: `id` if present).
     #[arg(long, global = true)]
     pub id_column: Option<String>,
-    /// Input encoding: utf-8 or cp932 (Shift_JIS as Excel writes it).
-    #[arg(long, global = true, default_value = "utf-8")]
-    pub encoding: jscam::data::Encoding,
     /// Input layout: auto (.tsv → tsv, else csv), csv or tsv.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "csv", "tsv"])]
     pub input_format: String,
@@ -141,19 +148,19 @@ pub struct LabelMap(pub Vec<(String, String)>);
 
 /// Parses `--label-map`.
 fn label_map(s: &str) -> Result<LabelMap, String> {
-    jscam::data::labeled::parse_label_map(s)
+    jscam::parse_label_map(s)
         .map(LabelMap)
         .map_err(|e| e.to_string())
 }
 
 impl ReadArgs {
     /// The reading options these flags describe.
-    pub fn to_options(&self) -> jscam::data::LabeledCsvOptions {
-        let mut options = jscam::data::LabeledCsvOptions {
-            text_column: self.text_column.clone(),
+    pub fn to_options(&self) -> jscam::LabeledCsvOptions {
+        let mut options = jscam::LabeledCsvOptions {
+            text_column: self.input.text_column.clone(),
             label_column: self.label_column.clone(),
             id_column: self.id_column.clone(),
-            encoding: self.encoding,
+            encoding: self.input.encoding,
             delimiter: match self.input_format.as_str() {
                 "csv" => Some(b','),
                 "tsv" => Some(b'\t'),
@@ -219,7 +226,7 @@ pub fn report(program: &str, err: &anyhow::Error) -> std::process::ExitCode {
             let message = format!("{err:#}");
             note(format_args!(
                 "{program}: error: {}",
-                jscam::terminal::escape_controls(&message)
+                jscam::escape_controls(&message)
             ));
             std::process::ExitCode::from(code)
         }
@@ -239,7 +246,7 @@ pub fn note(line: std::fmt::Arguments<'_>) {
 /// (SIGINT, SIGTERM, SIGHUP); see [`jscam::output`]. A failure to install
 /// the handler is a warning: the run itself is not affected.
 pub fn clean_up_on_signal(program: &str) {
-    if let Err(e) = jscam::output::remove_temporaries_on_signal() {
+    if let Err(e) = jscam::remove_temporaries_on_signal() {
         note(format_args!("{program}: warning: {e}"));
     }
 }
@@ -249,8 +256,8 @@ pub fn note_skipped(program: &str, data: &jscam::LabeledData) {
     if let Some(text) = data.skipped_text() {
         note(format_args!(
             "{program}: {}: skipped {}",
-            jscam::terminal::escape_controls(&data.files_display()),
-            jscam::terminal::escape_controls(&text)
+            jscam::escape_controls(&data.files_display()),
+            jscam::escape_controls(&text)
         ));
     }
 }
@@ -262,7 +269,7 @@ pub fn note_skipped(program: &str, data: &jscam::LabeledData) {
 /// and `--also-train`): its rows would count twice and be on both sides of
 /// a split.
 pub fn inputs<'a, 'b>(
-    plan: &mut jscam::output::OutputPlan,
+    plan: &mut jscam::OutputPlan,
     files: impl IntoIterator<Item = (&'a std::path::Path, &'b str)>,
 ) -> Result<(), Error> {
     for (path, what) in files {
@@ -389,15 +396,33 @@ pub fn parse_length_buckets(s: &str) -> Result<LengthBuckets, String> {
         .map(LengthBuckets)
 }
 
-/// Model and training flags shared by `train` and `evaluate`.
+/// The model file to score with and its threshold: flags of `predict` and
+/// `evaluate model`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScoringArgs {
+    /// Model file (default: the model embedded in this binary).
+    #[arg(short, long)]
+    pub model: Option<std::path::PathBuf>,
+    /// Decision threshold on P(positive), overriding the model's.
+    #[arg(long)]
+    pub threshold: Option<Threshold>,
+}
+
+/// Everything `train` and `evaluate cv`/`train-test` need to train a model.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+}
+
+/// What the model is: its positive label, threshold rule, fit and features.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModelArgs {
     /// The label whose probability the model reports.
     #[arg(long, default_value = "scam")]
     pub positive_label: String,
-    /// Seed for splits and cross-validation folds.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Fixed decision threshold on P(positive).
     #[arg(long, conflicts_with_all = ["max_fpr", "min_precision", "f1_max_fpr"])]
     pub threshold: Option<Threshold>,
@@ -421,7 +446,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = FitParams::default().gradient_tolerance)]
     pub tol: f64,
     /// Trainer: sparse (default) or linfa (dense linfa-logistic; small data only).
-    #[arg(long, default_value = "sparse")]
+    #[arg(long, default_value_t = Solver::default())]
     pub solver: Solver,
     /// Keep features seen in at least this many messages.
     #[arg(long, default_value_t = FeatureConfig::default().min_df)]
@@ -448,6 +473,18 @@ pub struct ModelArgs {
     /// of at most 8 letters gets len:le8, of 9 to 15 len:le15); "off": none.
     #[arg(long, default_value_t = LengthBuckets::default(), value_parser = parse_length_buckets)]
     pub length_buckets: LengthBuckets,
+    /// Link facts to add to the shipped ones (`KIND VALUE` lines, as in
+    /// data/links.txt); stored in the model.
+    #[arg(long, value_name = "FILE")]
+    pub links: Option<std::path::PathBuf>,
+}
+
+/// How a model is trained: seed, extra training rows, threshold folds.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainingArgs {
+    /// Seed for splits and cross-validation folds.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Labeled CSV whose rows are always on the training side: never held
     /// out, never in a test fold (repeatable; e.g. data/messages.csv).
     #[arg(long, value_name = "CSV")]
@@ -456,10 +493,6 @@ pub struct ModelArgs {
     /// 1), from 0.001 to 1000.
     #[arg(long, default_value_t = TrainOptions::default().also_train_weight)]
     pub also_train_weight: f64,
-    /// Link facts to add to the shipped ones (`KIND VALUE` lines, as in
-    /// data/links.txt); stored in the model.
-    #[arg(long, value_name = "FILE")]
-    pub links: Option<std::path::PathBuf>,
     /// Folds of the inner cross-validation that chooses a threshold by rule.
     #[arg(long, default_value_t = TrainOptions::default().threshold_folds)]
     pub threshold_folds: usize,
@@ -470,34 +503,37 @@ pub struct ModelArgs {
 /// `FeatureConfig::default()`.
 const DEFAULT_CHAR_NGRAMS: &str = "1,2";
 
-impl ModelArgs {
+impl TrainArgs {
     /// The input files these flags name (`--also-train`, `--links`), with
-    /// what each is, for an [`jscam::output::OutputPlan`].
+    /// what each is, for an [`jscam::OutputPlan`].
     pub fn inputs(&self) -> impl Iterator<Item = (&std::path::Path, &'static str)> {
         let also = self
+            .training
             .also_train
             .iter()
             .map(|p| (p.as_path(), "--also-train data"));
-        also.chain(self.links.iter().map(|p| (p.as_path(), "the --links file")))
+        let links = self.model.links.iter();
+        also.chain(links.map(|p| (p.as_path(), "the --links file")))
     }
 
     /// The `--also-train` files, read like the main data but without
     /// groups, or `None` when there are none.
     ///
     /// # Errors
-    /// As [`jscam::data::read_labeled_csvs`].
+    /// As [`jscam::read_labeled_csvs`].
     pub fn read_also_train(
         &self,
-        read: &jscam::data::LabeledCsvOptions,
-    ) -> Result<Option<jscam::data::LabeledData>, Error> {
-        if self.also_train.is_empty() {
+        read: &jscam::LabeledCsvOptions,
+    ) -> Result<Option<jscam::LabeledData>, Error> {
+        let also_train = &self.training.also_train;
+        if also_train.is_empty() {
             return Ok(None);
         }
-        let read = jscam::data::LabeledCsvOptions {
+        let read = jscam::LabeledCsvOptions {
             group_column: None,
             ..read.clone()
         };
-        jscam::data::read_labeled_csvs(&self.also_train, &read).map(Some)
+        jscam::read_labeled_csvs(also_train, &read).map(Some)
     }
 
     /// The training options these flags describe.
@@ -505,12 +541,13 @@ impl ModelArgs {
     /// # Errors
     /// [`Error::Config`] for out-of-range values.
     pub fn to_options(&self) -> Result<TrainOptions, Error> {
+        let (model, training) = (&self.model, &self.training);
         // The flags exclude each other (clap), so at most one is set.
         let threshold = match (
-            self.threshold,
-            self.max_fpr,
-            self.min_precision,
-            self.f1_max_fpr,
+            model.threshold,
+            model.max_fpr,
+            model.min_precision,
+            model.f1_max_fpr,
         ) {
             (Some(t), ..) => ThresholdRule::Fixed(t),
             (_, Some(f), ..) => ThresholdRule::MaxFpr(f),
@@ -520,31 +557,31 @@ impl ModelArgs {
         };
         let options = TrainOptions {
             features: FeatureConfig {
-                word_ngrams: self.word_ngrams,
-                char_ngram_min: self.char_ngrams.0,
-                char_ngram_max: self.char_ngrams.1,
-                min_df: self.min_df,
-                max_features: self.max_features,
-                knowledge_scale: self.knowledge_scale,
-                norm_power: self.norm_power,
-                length_buckets: self.length_buckets.0.clone(),
-                extra_links: match &self.links {
-                    Some(path) => jscam::links::read_extra(path)?,
+                word_ngrams: model.word_ngrams,
+                char_ngram_min: model.char_ngrams.0,
+                char_ngram_max: model.char_ngrams.1,
+                min_df: model.min_df,
+                max_features: model.max_features,
+                knowledge_scale: model.knowledge_scale,
+                norm_power: model.norm_power,
+                length_buckets: model.length_buckets.0.clone(),
+                extra_links: match &model.links {
+                    Some(path) => jscam::read_extra_links(path)?,
                     None => Vec::new(),
                 },
                 ..FeatureConfig::default()
             },
             fit: FitParams {
-                alpha: self.alpha,
-                max_iterations: self.max_iter,
-                gradient_tolerance: self.tol,
-                solver: self.solver,
+                alpha: model.alpha,
+                max_iterations: model.max_iter,
+                gradient_tolerance: model.tol,
+                solver: model.solver,
             },
-            positive_label: self.positive_label.clone(),
-            seed: self.seed,
+            positive_label: model.positive_label.clone(),
+            seed: training.seed,
             threshold,
-            threshold_folds: self.threshold_folds,
-            also_train_weight: self.also_train_weight,
+            threshold_folds: training.threshold_folds,
+            also_train_weight: training.also_train_weight,
             ..TrainOptions::default()
         };
         options.check()?;
