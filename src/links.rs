@@ -353,17 +353,17 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
         return Ok(None);
     }
     // A name may hold spaces (`my docomo`): for `name` and `channel` the
-    // sender is the last word and the name everything between.
-    let named = line.starts_with("name ") || line.starts_with("channel ");
-    let mut parts: Vec<&str> = line.split_whitespace().collect();
-    if named && parts.len() > 3 {
-        let (kind, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        let (name, sender) = rest
-            .trim()
-            .rsplit_once(char::is_whitespace)
-            .unwrap_or((rest, ""));
-        parts = vec![kind, name.trim_end(), sender];
-    }
+    // sender is the last word and the name the words between, joined by one
+    // space as normalized message text has them.
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let joined;
+    let parts = match words.as_slice() {
+        [kind @ ("name" | "channel"), name @ .., sender] if name.len() > 1 => {
+            joined = name.join(" ");
+            vec![*kind, joined.as_str(), *sender]
+        }
+        _ => words,
+    };
     let (Some(&kind), Some(&value), sender, None) = (
         parts.first(),
         parts.get(1),
@@ -562,7 +562,7 @@ mod tests {
         assert!(LinkFacts::parse("shortener a.jp sender", "f").is_err());
         assert!(LinkFacts::parse("name アマゾン", "f").is_err());
         assert!(LinkFacts::parse("channel 楽天e-navi", "f").is_err());
-        let spaced = LinkFacts::parse("channel my example app examplebank", "f").unwrap();
+        let spaced = LinkFacts::parse("channel\tmy example  app examplebank", "f").unwrap();
         let mut found = Vec::new();
         assert!(spaced.senders_named("my example appで確認", &mut found));
         assert_eq!(found.len(), 1);
