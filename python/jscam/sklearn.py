@@ -26,6 +26,9 @@ _TRAIN_OPTIONS = (
     "max_features",
     "word_ngrams",
     "char_ngrams",
+    "knowledge_scale",
+    "norm_power",
+    "length_buckets",
     "threshold",
     "max_fpr",
     "min_precision",
@@ -57,6 +60,7 @@ class JscamClassifier(ClassifierMixin, BaseEstimator):
         The class whose probability the model reports; None: the larger of
         the two classes of ``y`` (``classes_[1]``, scikit-learn's convention).
     alpha, max_iter, tol, min_df, max_features, word_ngrams, char_ngrams,
+    knowledge_scale, norm_power, length_buckets,
     threshold, max_fpr, min_precision, f1_max_fpr, threshold_folds, seed :
         As :func:`jscam.train` (the ``train`` binary's options); None means
         the library's default (see :func:`jscam.train_defaults`).
@@ -88,6 +92,9 @@ class JscamClassifier(ClassifierMixin, BaseEstimator):
         max_features=None,
         word_ngrams=None,
         char_ngrams=None,
+        knowledge_scale=None,
+        norm_power=None,
+        length_buckets=None,
         threshold=None,
         max_fpr=None,
         min_precision=None,
@@ -105,6 +112,9 @@ class JscamClassifier(ClassifierMixin, BaseEstimator):
         self.max_features = max_features
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
+        self.knowledge_scale = knowledge_scale
+        self.norm_power = norm_power
+        self.length_buckets = length_buckets
         self.threshold = threshold
         self.max_fpr = max_fpr
         self.min_precision = min_precision
@@ -163,6 +173,8 @@ class JscamClassifier(ClassifierMixin, BaseEstimator):
         options = {name: getattr(self, name) for name in _TRAIN_OPTIONS}
         if options["char_ngrams"] is not None:
             options["char_ngrams"] = tuple(options["char_ngrams"])
+        if options["length_buckets"] is not None:
+            options["length_buckets"] = [int(b) for b in options["length_buckets"]]
         model = train(
             texts,
             [str(label) for label in y.tolist()],

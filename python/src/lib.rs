@@ -483,6 +483,10 @@ struct Settings {
     max_features: Option<usize>,
     word_ngrams: Option<u8>,
     char_ngrams: Option<(u8, u8)>,
+    knowledge_scale: Option<f64>,
+    norm_power: Option<f64>,
+    /// Upper bounds of the message-length buckets; an empty list is none.
+    length_buckets: Option<Vec<u32>>,
     links: Option<PathBuf>,
     threshold_folds: Option<usize>,
     also_train_weight: Option<f64>,
@@ -504,6 +508,9 @@ const SETTING_NAMES: &[&str] = &[
     "max_features",
     "word_ngrams",
     "char_ngrams",
+    "knowledge_scale",
+    "norm_power",
+    "length_buckets",
     "links",
     "threshold_folds",
     "also_train_weight",
@@ -552,6 +559,9 @@ impl Settings {
             max_features: get(kwargs, "max_features")?,
             word_ngrams: get(kwargs, "word_ngrams")?,
             char_ngrams: get(kwargs, "char_ngrams")?,
+            knowledge_scale: get(kwargs, "knowledge_scale")?,
+            norm_power: get(kwargs, "norm_power")?,
+            length_buckets: get(kwargs, "length_buckets")?,
             links: get(kwargs, "links")?,
             threshold_folds: get(kwargs, "threshold_folds")?,
             also_train_weight: get(kwargs, "also_train_weight")?,
@@ -596,6 +606,12 @@ impl Settings {
             char_ngram_max: char_max,
             min_df: self.min_df.unwrap_or(base_features.min_df),
             max_features: self.max_features.unwrap_or(base_features.max_features),
+            knowledge_scale: self.knowledge_scale.unwrap_or(base_features.knowledge_scale),
+            norm_power: self.norm_power.unwrap_or(base_features.norm_power),
+            length_buckets: self
+                .length_buckets
+                .clone()
+                .unwrap_or_else(|| base_features.length_buckets.clone()),
             extra_links: match &self.links {
                 Some(path) => jscam::read_extra_links(path).map_err(to_py)?,
                 None => Vec::new(),
@@ -682,6 +698,9 @@ fn train_defaults<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
             options.features.char_ngram_max,
         ),
     )?;
+    out.set_item("knowledge_scale", options.features.knowledge_scale)?;
+    out.set_item("norm_power", options.features.norm_power)?;
+    out.set_item("length_buckets", options.features.length_buckets.clone())?;
     out.set_item("threshold_folds", options.threshold_folds)?;
     out.set_item("also_train_weight", options.also_train_weight)?;
     Ok(out)

@@ -162,6 +162,31 @@ def test_train_options_are_checked(corpus):
     assert set(jscam.train_defaults()) >= {"alpha", "min_df", "char_ngrams", "threshold_rule"}
 
 
+def test_feature_options_reach_the_model(corpus):
+    texts, labels = _labeled(corpus[::12])
+    defaults = jscam.train_defaults()
+    assert defaults["length_buckets"] == [8, 15] and defaults["knowledge_scale"] == 0.0
+    plain = jscam.train(texts, labels, threshold=0.5, holdout=0.0)
+    no_length = jscam.train(texts, labels, threshold=0.5, holdout=0.0, length_buckets=[])
+    block = jscam.train(texts, labels, threshold=0.5, holdout=0.0, knowledge_scale=1.0, norm_power=0.75)
+    features = plain.info["header"]["features"]
+    assert features["length_buckets"] == [8, 15]
+    assert no_length.info["header"]["features"]["length_buckets"] == []
+    assert block.info["header"]["features"]["knowledge_scale"] == 1.0
+    assert block.info["header"]["features"]["norm_power"] == 0.75
+
+    def names(model):
+        explained = model.explain("了解です", k=50)
+        return {name for name, _ in explained["toward_negative"] + explained["toward_positive"]}
+
+    assert "len:le8" in names(plain)
+    assert "len:le8" not in names(no_length)
+    with pytest.raises(ValueError, match="length buckets must be"):
+        jscam.train(texts, labels, length_buckets=[15, 8])
+    with pytest.raises(ValueError, match="norm power must be"):
+        jscam.train(texts, labels, norm_power=2.0)
+
+
 def test_also_train_rows_change_the_model(corpus):
     texts, labels = _labeled(corpus[::12])
     extra = (["至急ご確認ください http://x.top"] * 4 + ["了解です"] * 4, ["scam"] * 4 + ["legit"] * 4)

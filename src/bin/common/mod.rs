@@ -359,7 +359,7 @@ where
 {
     let (a, b) = s
         .split_once(',')
-        .ok_or("expected two values separated by a comma, for example 0.3,0.7")?;
+        .ok_or("expected two values separated by a comma (MIN,MAX or LOW,HIGH)")?;
     let parse = |v: &str| v.trim().parse::<T>().map_err(|e| format!("{v:?}: {e}"));
     Ok((parse(a)?, parse(b)?))
 }
