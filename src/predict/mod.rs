@@ -97,7 +97,7 @@ pub struct BatchSummary {
 impl BatchSummary {
     fn count(&mut self, row: &InputRow, outcome: &Outcome) {
         self.read += 1;
-        if row.blank {
+        if row.is_blank() {
             self.blank += 1;
         } else if outcome.error.is_empty() {
             self.scored += 1;
@@ -124,7 +124,7 @@ fn read_chunk(
     while chunk.len() < options.chunk_rows.max(1) && bytes < options.chunk_bytes {
         match source.next_row(options.strict) {
             Ok(Some(row)) => {
-                bytes += row.fields.iter().map(String::len).sum::<usize>();
+                bytes += row.text_bytes();
                 chunk.push(row);
             }
             Ok(None) => return (chunk, None, true),

@@ -103,10 +103,11 @@ pub fn score_chunk(
 /// # Errors
 /// Tokenizer failure.
 pub fn score_row(scorer: &mut Scorer<'_>, row: &InputRow, rule: DecisionRule) -> Result<Outcome> {
-    if let Some(problem) = &row.problem {
-        return Ok(Outcome::unscored(None, problem.clone()));
+    if let Some(problem) = row.problem() {
+        let error = format!("line {}: {}", problem.line, problem.reason);
+        return Ok(Outcome::unscored(None, error));
     }
-    if row.blank {
+    if row.is_blank() {
         return Ok(Outcome::unscored(Some(Note::BlankLine), String::new()));
     }
     let text = row.text();
@@ -146,14 +147,11 @@ pub fn score_row(scorer: &mut Scorer<'_>, row: &InputRow, rule: DecisionRule) ->
 mod tests {
     use super::*;
     use crate::Model;
+    use crate::data::{Row, RowProblem};
 
     fn row(text: &str) -> InputRow {
-        InputRow {
-            fields: vec![text.to_owned()],
-            text_index: 0,
-            problem: None,
-            blank: false,
-        }
+        let fields = vec![text.to_owned()];
+        InputRow::new(Row::Fields { line: 1, fields }, 0, false)
     }
 
     #[test]
@@ -174,8 +172,12 @@ mod tests {
     fn rows_are_decided_by_threshold_and_band_and_problems_are_not_scored() {
         let model = Model::embedded_default().unwrap();
         let pool = ScorerPool::new(model).unwrap();
-        let mut bad = row("x");
-        bad.problem = Some("line 3: too many fields".into());
+        let problem = RowProblem {
+            line: 3,
+            reason: "too many fields".into(),
+        };
+        let fields = vec!["x".to_owned()];
+        let bad = InputRow::new(Row::Malformed { fields, problem }, 0, false);
         let chunk = [
             row(
                 "会員登録の未納金が発生しております。本日中にご連絡なき場合、法的手続きに移行します。",

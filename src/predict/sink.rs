@@ -118,6 +118,8 @@ pub struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     path: PathBuf,
     labels: Labels,
+    /// How many columns come from the input.
+    input_width: usize,
     added: Vec<OutputColumn>,
 }
 
@@ -137,6 +139,7 @@ impl<W: Write> CsvSink<W> {
             writer,
             path: path.to_owned(),
             labels,
+            input_width: header.input_width(),
             added: header.added().to_vec(),
         })
     }
@@ -160,8 +163,8 @@ fn csv_field<'a>(labels: &'a Labels, column: OutputColumn, outcome: &'a Outcome)
 
 impl<W: Write> Sink for CsvSink<W> {
     fn write_row(&mut self, row: &InputRow, outcome: &Outcome) -> Result<()> {
-        let mut record: Vec<Cow<'_, str>> = Vec::with_capacity(row.fields.len() + self.added.len());
-        record.extend(row.fields.iter().map(|f| Cow::Borrowed(f.as_str())));
+        let mut record: Vec<Cow<'_, str>> = Vec::with_capacity(self.input_width + self.added.len());
+        record.extend(row.written_fields(self.input_width));
         record.extend(
             self.added
                 .iter()
@@ -255,12 +258,13 @@ impl<W: Write> Sink for JsonlSink<W> {
         let out = &mut self.line;
         out.clear();
         out.push('{');
-        for (i, (key, value)) in input_keys.iter().zip(&row.fields).enumerate() {
+        let fields = row.written_fields(self.input_width);
+        for (i, (key, value)) in input_keys.iter().zip(fields).enumerate() {
             out.push_str(&json_string(key));
             out.push(':');
             match value.parse::<u64>() {
                 Ok(number) if i == 0 && self.numbered => out.push_str(&number.to_string()),
-                _ => out.push_str(&json_string(value)),
+                _ => out.push_str(&json_string(&value)),
             }
             out.push(',');
         }
@@ -294,6 +298,7 @@ fn csv_write_error(path: &Path, err: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Row;
     use crate::predict::score::Note;
 
     fn labels() -> Labels {
@@ -314,12 +319,9 @@ mod tests {
     }
 
     fn row(fields: &[&str]) -> InputRow {
-        InputRow {
-            fields: fields.iter().map(|f| f.to_string()).collect(),
-            text_index: fields.len() - 1,
-            problem: None,
-            blank: false,
-        }
+        let text_index = fields.len() - 1;
+        let fields = fields.iter().map(|f| f.to_string()).collect();
+        InputRow::new(Row::Fields { line: 1, fields }, text_index, false)
     }
 
     /// Issue 20, N66: duplicate and empty column names give distinct keys.
