@@ -323,6 +323,91 @@ pub fn parse_label_map(s: &str) -> Result<Vec<(String, String)>> {
     Ok(map)
 }
 
+/// Where the columns a labeled CSV is read from are in its header.
+struct LabeledColumns {
+    text: usize,
+    label: usize,
+    group: Option<usize>,
+    category: Option<usize>,
+    id: Option<usize>,
+}
+
+impl LabeledColumns {
+    /// Finds the columns `options` names in the header of `rows`; without
+    /// a name, `category` and `id` are used when the header has them.
+    fn locate(rows: &CsvRows, options: &LabeledCsvOptions) -> Result<LabeledColumns> {
+        let named_or = |name: Option<&str>, flag: &str, default: &str| match name {
+            Some(c) => rows.column_for(c, flag).map(Some),
+            None => Ok(rows.headers().iter().position(|h| h == default)),
+        };
+        Ok(LabeledColumns {
+            text: rows.column_for(&options.text_column, "--text-column")?,
+            label: rows.column_for(&options.label_column, "--label-column")?,
+            group: options
+                .group_column
+                .as_deref()
+                .map(|g| rows.column_for(g, "--group-column"))
+                .transpose()?,
+            category: named_or(
+                options.category_column.as_deref(),
+                "--category-column",
+                "category",
+            )?,
+            id: named_or(options.id_column.as_deref(), "--id-column", "id")?,
+        })
+    }
+}
+
+/// The label of a row as the data set keeps it: trimmed, then renamed by
+/// `--label-map`.
+///
+/// # Errors
+/// [`Error::EmptyLabel`] at `path`, `line` when the label is empty.
+fn row_label(value: &str, options: &LabeledCsvOptions, path: &Path, line: u64) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::EmptyLabel {
+            at: Location::new(path, Some(line)),
+        });
+    }
+    let mapped = options
+        .label_map
+        .iter()
+        .find(|(from, _)| from == value)
+        .map_or(value, |(_, to)| to.as_str());
+    Ok(mapped.to_owned())
+}
+
+impl LabeledData {
+    /// Appends one row read from the file at index 0 of `files`; its
+    /// fields are taken, not copied, where no other column reads them.
+    fn push_row(
+        &mut self,
+        columns: &LabeledColumns,
+        mut fields: Vec<String>,
+        label: String,
+        line: u64,
+    ) {
+        // The order matters when two options name the same column: the id
+        // and category are copied, the group and the text are taken (so a
+        // category column that is also the group column reads empty, as
+        // it did before this was split out).
+        if let (Some(ids), Some(i)) = (self.ids.as_mut(), columns.id) {
+            ids.push(fields[i].clone());
+        }
+        if let (Some(groups), Some(g)) = (self.groups.as_mut(), columns.group) {
+            groups.push(std::mem::take(&mut fields[g]));
+        }
+        if let (Some(categories), Some(c)) = (self.categories.as_mut(), columns.category) {
+            categories.push(fields[c].clone());
+        }
+        self.texts.push(std::mem::take(&mut fields[columns.text]));
+        self.labels.push(label);
+        self.lines.push(line);
+        self.file_of_row.push(0);
+    }
+}
+
 /// Reads a whole labeled CSV (or TSV), stopping at the first malformed row.
 /// Rows whose fields are all empty (what a spreadsheet writes after
 /// cleared cells) are skipped like blank lines.
@@ -340,31 +425,17 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
         .delimiter
         .unwrap_or_else(|| delimiter_for_path(path));
     let mut rows = CsvRows::open(Some(path), options.encoding, delimiter)?;
-    let text = rows.column_for(&options.text_column, "--text-column")?;
-    let label = rows.column_for(&options.label_column, "--label-column")?;
-    let group = options
-        .group_column
-        .as_deref()
-        .map(|g| rows.column_for(g, "--group-column"))
-        .transpose()?;
-    let category = match options.category_column.as_deref() {
-        Some(c) => Some(rows.column_for(c, "--category-column")?),
-        None => rows.headers().iter().position(|h| h == "category"),
-    };
-    let id = match options.id_column.as_deref() {
-        Some(c) => Some(rows.column_for(c, "--id-column")?),
-        None => rows.headers().iter().position(|h| h == "id"),
-    };
+    let columns = LabeledColumns::locate(&rows, options)?;
     let mut data = LabeledData {
         path: display_path(Some(path)),
         files: vec![display_path(Some(path))],
-        groups: group.map(|_| Vec::new()),
-        categories: category.map(|_| Vec::new()),
-        ids: id.map(|_| Vec::new()),
+        groups: columns.group.map(|_| Vec::new()),
+        categories: columns.category.map(|_| Vec::new()),
+        ids: columns.id.map(|_| Vec::new()),
         ..Default::default()
     };
     while let Some(row) = rows.next_row()? {
-        let (line, mut fields) = match row {
+        let (line, fields) = match row {
             Row::Fields { line, fields } => (line, fields),
             // Blank lines carry no example (an Excel file may end in some).
             Row::Blank { .. } => continue,
@@ -378,36 +449,12 @@ pub fn read_labeled_csv(path: &Path, options: &LabeledCsvOptions) -> Result<Labe
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let mut label_value = fields[label].trim().to_owned();
-        if label_value.is_empty() {
-            return Err(Error::EmptyLabel {
-                at: Location::new(&data.path, Some(line)),
-            });
-        }
-        if let Some((_, to)) = options
-            .label_map
-            .iter()
-            .find(|(from, _)| *from == label_value)
-        {
-            label_value.clone_from(to);
-        }
-        if options.skip_labels.contains(&label_value) {
-            *data.skipped.entry(label_value).or_insert(0) += 1;
+        let label = row_label(&fields[columns.label], options, &data.path, line)?;
+        if options.skip_labels.contains(&label) {
+            *data.skipped.entry(label).or_insert(0) += 1;
             continue;
         }
-        if let (Some(ids), Some(i)) = (data.ids.as_mut(), id) {
-            ids.push(fields[i].clone());
-        }
-        if let (Some(groups), Some(g)) = (data.groups.as_mut(), group) {
-            groups.push(std::mem::take(&mut fields[g]));
-        }
-        if let (Some(categories), Some(c)) = (data.categories.as_mut(), category) {
-            categories.push(fields[c].clone());
-        }
-        data.texts.push(std::mem::take(&mut fields[text]));
-        data.labels.push(label_value);
-        data.lines.push(line);
-        data.file_of_row.push(0);
+        data.push_row(&columns, fields, label, line);
     }
     if data.texts.is_empty() {
         return Err(Error::Empty {
@@ -495,5 +542,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("b.csv") && err.contains("category"), "{err}");
+    }
+
+    #[test]
+    fn labels_are_trimmed_then_mapped_and_an_empty_one_names_its_line() {
+        let options = LabeledCsvOptions {
+            label_map: vec![("1".into(), "scam".into())],
+            ..Default::default()
+        };
+        let at = Path::new("d.csv");
+        assert_eq!(row_label(" 1 ", &options, at, 2).unwrap(), "scam");
+        assert_eq!(row_label("0", &options, at, 2).unwrap(), "0");
+        let err = row_label(" \t", &options, at, 7).unwrap_err();
+        assert!(matches!(err, Error::EmptyLabel { .. }), "{err}");
+        assert!(err.to_string().contains("d.csv:7"), "{err}");
+    }
+
+    /// Category and id are used when the header has them; one column
+    /// named as both id and group gives both lists its value.
+    #[test]
+    fn columns_are_found_by_name_and_by_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        std::fs::write(&path, "id,text,label,category,g\nr1,x,scam,c1,g1\n").unwrap();
+        let data = read_labeled_csv(&path, &LabeledCsvOptions::default()).unwrap();
+        assert_eq!(data.ids.as_deref().unwrap(), ["r1"]);
+        assert_eq!(data.categories.as_deref().unwrap(), ["c1"]);
+        assert!(data.groups.is_none());
+        let shared = LabeledCsvOptions {
+            group_column: Some("g".into()),
+            id_column: Some("g".into()),
+            ..Default::default()
+        };
+        let data = read_labeled_csv(&path, &shared).unwrap();
+        assert_eq!(data.ids.as_deref().unwrap(), ["g1"]);
+        assert_eq!(data.groups.as_deref().unwrap(), ["g1"]);
+        assert_eq!(data.categories.as_deref().unwrap(), ["c1"]);
     }
 }

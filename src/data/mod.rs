@@ -7,4 +7,4 @@ pub mod read;
 pub use labeled::{
     LabeledCsvOptions, LabeledData, parse_label_map, read_labeled_csv, read_labeled_csvs,
 };
-pub use read::{CsvRows, Encoding, LineRows, Row, file_sha256, read_whole};
+pub use read::{CsvRows, Encoding, LineRows, Row, RowProblem, file_sha256, read_whole};

@@ -16,12 +16,14 @@ use crate::data::Encoding;
 use crate::error::{Error, Result};
 use crate::model::{Model, ScorerPool, Threshold, UnsureBand};
 
+mod columns;
 mod score;
 mod sink;
 mod source;
 
+pub use columns::OutputHeader;
 pub use score::{Decision, DecisionRule, Outcome, score_chunk};
-pub use sink::{CsvSink, JsonlSink, OutputFormat, Sink, output_columns};
+pub use sink::{CsvSink, JsonlSink, OutputFormat, Sink};
 pub use source::{InputFormat, InputRow, RowSource};
 
 /// Settings of a batch run.
@@ -95,7 +97,7 @@ pub struct BatchSummary {
 impl BatchSummary {
     fn count(&mut self, row: &InputRow, outcome: &Outcome) {
         self.read += 1;
-        if row.blank {
+        if row.is_blank() {
             self.blank += 1;
         } else if outcome.error.is_empty() {
             self.scored += 1;
@@ -122,7 +124,7 @@ fn read_chunk(
     while chunk.len() < options.chunk_rows.max(1) && bytes < options.chunk_bytes {
         match source.next_row(options.strict) {
             Ok(Some(row)) => {
-                bytes += row.fields.iter().map(String::len).sum::<usize>();
+                bytes += row.text_bytes();
                 chunk.push(row);
             }
             Ok(None) => return (chunk, None, true),
@@ -172,17 +174,16 @@ pub fn classify(
         .input_format
         .unwrap_or_else(|| InputFormat::for_path(input));
     let mut source = RowSource::open(input, format, options.encoding, &options.text_column)?;
-    let columns = output_columns(&source.headers(), options.explain > 0);
+    let header = OutputHeader::new(&source.headers(), options.explain > 0);
     let output = options
         .output_name
         .as_deref()
         .unwrap_or(Path::new("<stdout>"));
     let labels = model.header().labels.clone();
-    let explain = options.explain > 0;
     let mut sink: Box<dyn Sink + '_> = match options.output_format {
-        OutputFormat::Csv => Box::new(CsvSink::new(out, output, &columns, labels, explain)?),
+        OutputFormat::Csv => Box::new(CsvSink::new(out, output, &header, labels)?),
         OutputFormat::Jsonl => Box::new(
-            JsonlSink::new(out, output, columns, labels, explain)
+            JsonlSink::new(out, output, &header, labels)
                 .with_line_numbers(format == InputFormat::Lines),
         ),
     };

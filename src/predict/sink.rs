@@ -1,12 +1,14 @@
 //! Rows out: each input row written back with its label, probability, note,
 //! error (and explanation) columns, as CSV or as JSON Lines.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::{Contribution, Labels};
+use crate::predict::columns::{OutputColumn, OutputHeader};
 use crate::predict::score::{Decision, Outcome};
 use crate::predict::source::InputRow;
 
@@ -51,30 +53,6 @@ pub trait Sink {
     /// # Errors
     /// [`Error::Write`] naming the output.
     fn finish(&mut self) -> Result<()>;
-}
-
-/// The output columns: the input's, then each added column under the first
-/// free name (`label`, else `predicted_label`, else `predicted_label_2`, …).
-/// Names are looked up in a hash set, so a header holding thousands of
-/// `predicted_label_N` names takes linear time, not quadratic.
-pub fn output_columns(input: &[String], explain: bool) -> Vec<String> {
-    let mut columns = input.to_vec();
-    let mut taken: HashSet<String> = input.iter().cloned().collect();
-    let added: &[&str] = if explain {
-        &["label", "probability", "note", "error", "explanation"]
-    } else {
-        &["label", "probability", "note", "error"]
-    };
-    for base in added {
-        let name = std::iter::once(base.to_string())
-            .chain(std::iter::once(format!("predicted_{base}")))
-            .chain((2..).map(|i| format!("predicted_{base}_{i}")))
-            .find(|candidate| !taken.contains(candidate))
-            .expect("an unbounded list of names has a free one");
-        taken.insert(name.clone());
-        columns.push(name);
-    }
-    columns
 }
 
 /// Distinct JSON keys for `columns`: a name seen before, or an empty one,
@@ -140,7 +118,9 @@ pub struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     path: PathBuf,
     labels: Labels,
-    explain: bool,
+    /// How many columns come from the input.
+    input_width: usize,
+    added: Vec<OutputColumn>,
 }
 
 impl<W: Write> CsvSink<W> {
@@ -148,47 +128,50 @@ impl<W: Write> CsvSink<W> {
     ///
     /// # Errors
     /// [`Error::Write`].
-    pub fn new(
-        out: W,
-        path: &Path,
-        columns: &[String],
-        labels: Labels,
-        explain: bool,
-    ) -> Result<Self> {
+    pub fn new(out: W, path: &Path, header: &OutputHeader, labels: Labels) -> Result<Self> {
         let mut writer = csv::WriterBuilder::new()
             .buffer_capacity(1 << 16)
             .from_writer(out);
         writer
-            .write_record(columns)
+            .write_record(header.names())
             .map_err(|e| csv_write_error(path, e))?;
         Ok(CsvSink {
             writer,
             path: path.to_owned(),
             labels,
-            explain,
+            input_width: header.input_width(),
+            added: header.added().to_vec(),
         })
+    }
+}
+
+/// The CSV field of an added column: empty when there is no value.
+fn csv_field<'a>(labels: &'a Labels, column: OutputColumn, outcome: &'a Outcome) -> Cow<'a, str> {
+    match column {
+        OutputColumn::Label => label_text(labels, outcome.decision).into(),
+        OutputColumn::Probability => outcome
+            .probability
+            .map_or(Cow::Borrowed(""), |p| format!("{p:.6}").into()),
+        OutputColumn::Note => outcome.note.map_or("", |note| note.as_str()).into(),
+        OutputColumn::Error => outcome.error.as_str().into(),
+        OutputColumn::Explanation => outcome
+            .explanation
+            .as_ref()
+            .map_or(Cow::Borrowed(""), |e| explanation_text(e).into()),
     }
 }
 
 impl<W: Write> Sink for CsvSink<W> {
     fn write_row(&mut self, row: &InputRow, outcome: &Outcome) -> Result<()> {
-        let probability = outcome
-            .probability
-            .map(|p| format!("{p:.6}"))
-            .unwrap_or_default();
-        let mut record: Vec<&str> = row.fields.iter().map(String::as_str).collect();
-        record.extend([
-            label_text(&self.labels, outcome.decision),
-            &probability,
-            outcome.note,
-            &outcome.error,
-        ]);
-        let explanation = outcome.explanation.as_ref().map(explanation_text);
-        if self.explain {
-            record.push(explanation.as_deref().unwrap_or(""));
-        }
+        let mut record: Vec<Cow<'_, str>> = Vec::with_capacity(self.input_width + self.added.len());
+        record.extend(row.written_fields(self.input_width));
+        record.extend(
+            self.added
+                .iter()
+                .map(|&column| csv_field(&self.labels, column, outcome)),
+        );
         self.writer
-            .write_record(&record)
+            .write_record(record.iter().map(|f| f.as_bytes()))
             .map_err(|e| csv_write_error(&self.path, e))
     }
 
@@ -201,9 +184,12 @@ impl<W: Write> Sink for CsvSink<W> {
 pub struct JsonlSink<W: Write> {
     out: W,
     path: PathBuf,
-    columns: Vec<String>,
+    /// A distinct key for every column, the input's first.
+    keys: Vec<String>,
+    /// How many of `keys` are the input's.
+    input_width: usize,
+    added: Vec<OutputColumn>,
     labels: Labels,
-    explain: bool,
     line: String,
     /// The first field is a line number jscam added (plain-text input),
     /// written as a JSON number.
@@ -212,14 +198,15 @@ pub struct JsonlSink<W: Write> {
 
 impl<W: Write> JsonlSink<W> {
     /// A sink writing to `out`; `path` names the output in errors. The
-    /// columns become distinct keys ([`distinct_keys`]).
-    pub fn new(out: W, path: &Path, columns: Vec<String>, labels: Labels, explain: bool) -> Self {
+    /// header's names become distinct keys ([`distinct_keys`]).
+    pub fn new(out: W, path: &Path, header: &OutputHeader, labels: Labels) -> Self {
         JsonlSink {
             out,
             path: path.to_owned(),
-            columns: distinct_keys(&columns),
+            keys: distinct_keys(header.names()),
+            input_width: header.input_width(),
+            added: header.added().to_vec(),
             labels,
-            explain,
             line: String::new(),
             numbered: false,
         }
@@ -233,46 +220,61 @@ impl<W: Write> JsonlSink<W> {
     }
 }
 
+/// `value` as a JSON string.
+fn json_string(value: &str) -> String {
+    serde_json::to_string(value).expect("strings serialize")
+}
+
+/// `value` as a JSON string, or `null` when it is empty.
+fn json_optional(value: &str) -> String {
+    if value.is_empty() {
+        "null".to_owned()
+    } else {
+        json_string(value)
+    }
+}
+
+/// The JSON value of an added column: `null` when there is no value.
+fn json_value(labels: &Labels, column: OutputColumn, outcome: &Outcome) -> String {
+    match column {
+        OutputColumn::Label => json_optional(label_text(labels, outcome.decision)),
+        OutputColumn::Probability => outcome
+            .probability
+            .map_or("null".to_owned(), |p| format!("{p:.6}")),
+        OutputColumn::Note => json_optional(outcome.note.map_or("", |note| note.as_str())),
+        OutputColumn::Error => json_optional(&outcome.error),
+        OutputColumn::Explanation => match &outcome.explanation {
+            Some((up, down)) => {
+                serde_json::json!({ "toward_positive": up, "toward_negative": down }).to_string()
+            }
+            None => "null".to_owned(),
+        },
+    }
+}
+
 impl<W: Write> Sink for JsonlSink<W> {
     fn write_row(&mut self, row: &InputRow, outcome: &Outcome) -> Result<()> {
-        let json = |v: &str| serde_json::to_string(v).expect("strings serialize");
-        let optional = |v: &str| {
-            if v.is_empty() {
-                "null".to_owned()
-            } else {
-                json(v)
-            }
-        };
+        let (input_keys, added_keys) = self.keys.split_at(self.input_width);
         let out = &mut self.line;
         out.clear();
         out.push('{');
-        for (i, (name, value)) in self.columns.iter().zip(&row.fields).enumerate() {
-            out.push_str(&json(name));
+        let fields = row.written_fields(self.input_width);
+        for (i, (key, value)) in input_keys.iter().zip(fields).enumerate() {
+            out.push_str(&json_string(key));
             out.push(':');
             match value.parse::<u64>() {
                 Ok(number) if i == 0 && self.numbered => out.push_str(&number.to_string()),
-                _ => out.push_str(&json(value)),
+                _ => out.push_str(&json_string(&value)),
             }
             out.push(',');
         }
-        let tail = &self.columns[row.fields.len()..];
-        let label = label_text(&self.labels, outcome.decision);
-        out.push_str(&format!("{}:{},", json(&tail[0]), optional(label)));
-        let probability = outcome
-            .probability
-            .map_or("null".to_owned(), |p| format!("{p:.6}"));
-        out.push_str(&format!("{}:{},", json(&tail[1]), probability));
-        out.push_str(&format!("{}:{},", json(&tail[2]), optional(outcome.note)));
-        out.push_str(&format!("{}:{}", json(&tail[3]), optional(&outcome.error)));
-        if self.explain {
-            let value = match &outcome.explanation {
-                Some((up, down)) => {
-                    serde_json::json!({ "toward_positive": up, "toward_negative": down })
-                        .to_string()
-                }
-                None => "null".to_owned(),
-            };
-            out.push_str(&format!(",{}:{}", json(&tail[4]), value));
+        for (i, (key, &column)) in added_keys.iter().zip(&self.added).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&json_string(key));
+            out.push(':');
+            out.push_str(&json_value(&self.labels, column, outcome));
         }
         out.push_str("}\n");
         self.out
@@ -296,6 +298,8 @@ fn csv_write_error(path: &Path, err: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Row;
+    use crate::predict::score::Note;
 
     fn labels() -> Labels {
         Labels {
@@ -308,40 +312,16 @@ mod tests {
         Outcome {
             decision: Some(decision),
             probability: Some(p),
-            note: "",
+            note: None,
             error: String::new(),
             explanation: None,
         }
     }
 
     fn row(fields: &[&str]) -> InputRow {
-        InputRow {
-            fields: fields.iter().map(|f| f.to_string()).collect(),
-            text_index: fields.len() - 1,
-            problem: None,
-            blank: false,
-        }
-    }
-
-    #[test]
-    fn added_columns_take_the_first_free_name() {
-        let input = ["label".to_owned(), "predicted_label".to_owned()];
-        let columns = output_columns(&input, false);
-        assert_eq!(
-            columns[2..],
-            ["predicted_label_2", "probability", "note", "error"]
-        );
-    }
-
-    /// Issue 20, N65: a header full of the names the added columns would
-    /// take; the next free one is found (the set keeps this linear).
-    #[test]
-    fn added_columns_skip_a_crowded_header() {
-        let mut input = vec!["label".to_owned(), "predicted_label".to_owned()];
-        input.extend((2..20_000).map(|i| format!("predicted_label_{i}")));
-        let columns = output_columns(&input, false);
-        assert_eq!(columns[input.len()], "predicted_label_20000");
-        assert_eq!(columns.len(), input.len() + 4);
+        let text_index = fields.len() - 1;
+        let fields = fields.iter().map(|f| f.to_string()).collect();
+        InputRow::new(Row::Fields { line: 1, fields }, text_index, false)
     }
 
     /// Issue 20, N66: duplicate and empty column names give distinct keys.
@@ -364,10 +344,9 @@ mod tests {
 
     #[test]
     fn csv_sink_writes_header_and_rows_with_label_names() {
-        let columns = output_columns(&["text".to_owned()], false);
+        let header = OutputHeader::new(&["text".to_owned()], false);
         let mut out = Vec::new();
-        let mut sink =
-            CsvSink::new(&mut out, Path::new("<test>"), &columns, labels(), false).unwrap();
+        let mut sink = CsvSink::new(&mut out, Path::new("<test>"), &header, labels()).unwrap();
         sink.write_row(&row(&["a,b"]), &scored(Decision::Positive, 0.9))
             .unwrap();
         sink.write_row(&row(&["c"]), &scored(Decision::Unsure, 0.5))
@@ -382,13 +361,13 @@ mod tests {
 
     #[test]
     fn jsonl_sink_writes_nulls_for_missing_values() {
-        let columns = output_columns(&["line".to_owned(), "text".to_owned()], true);
+        let header = OutputHeader::new(&["line".to_owned(), "text".to_owned()], true);
         let mut out = Vec::new();
-        let mut sink = JsonlSink::new(&mut out, Path::new("<test>"), columns, labels(), true);
+        let mut sink = JsonlSink::new(&mut out, Path::new("<test>"), &header, labels());
         let unscored = Outcome {
             decision: None,
             probability: None,
-            note: "blank_line",
+            note: Some(Note::BlankLine),
             error: String::new(),
             explanation: None,
         };

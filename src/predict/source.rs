@@ -1,8 +1,9 @@
 //! Rows in: the input file opened in its layout, one [`InputRow`] at a time.
 
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::Path;
 
-use crate::data::{CsvRows, Encoding, LineRows, Row, read_whole};
+use crate::data::{CsvRows, Encoding, LineRows, Row, RowProblem, read_whole};
 use crate::error::{Error, Location, Result};
 
 /// How input rows are laid out.
@@ -53,24 +54,74 @@ impl std::str::FromStr for InputFormat {
     }
 }
 
-/// One input row, waiting to be scored.
+/// One input row, waiting to be scored: the row as the reader gave it,
+/// and where its message is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputRow {
-    /// The input fields, written back unchanged (plain text gets its line
-    /// number first).
-    pub fields: Vec<String>,
-    /// Which field holds the message.
-    pub text_index: usize,
-    /// Why the row could not be read, for the `error` column.
-    pub problem: Option<String>,
-    /// A blank line of CSV/TSV input (scored as nothing).
-    pub blank: bool,
+    row: Row,
+    /// Which of the row's fields holds the message.
+    text_index: usize,
+    /// Plain-text input: the line number is written back as a first column.
+    line_column: bool,
 }
 
 impl InputRow {
-    /// The message.
+    /// `row` as read, its message in field `text_index`; with
+    /// `line_column`, its line number is written back before its fields.
+    pub fn new(row: Row, text_index: usize, line_column: bool) -> InputRow {
+        InputRow {
+            row,
+            text_index,
+            line_column,
+        }
+    }
+
+    /// The message (empty for a blank line).
     pub fn text(&self) -> &str {
-        &self.fields[self.text_index]
+        match &self.row {
+            Row::Fields { fields, .. } | Row::Malformed { fields, .. } => &fields[self.text_index],
+            Row::Blank { .. } => "",
+        }
+    }
+
+    /// Why the row could not be read, when it could not.
+    pub fn problem(&self) -> Option<&RowProblem> {
+        match &self.row {
+            Row::Malformed { problem, .. } => Some(problem),
+            Row::Fields { .. } | Row::Blank { .. } => None,
+        }
+    }
+
+    /// A blank line of CSV/TSV input (scored as nothing).
+    pub fn is_blank(&self) -> bool {
+        matches!(self.row, Row::Blank { .. })
+    }
+
+    /// Bytes of input text the row holds (what bounds a chunk).
+    pub fn text_bytes(&self) -> usize {
+        match &self.row {
+            Row::Fields { fields, .. } | Row::Malformed { fields, .. } => {
+                fields.iter().map(String::len).sum()
+            }
+            Row::Blank { .. } => 0,
+        }
+    }
+
+    /// The input fields as they are written back, `width` of them: plain
+    /// text gets its line number first, a blank line empty fields.
+    pub fn written_fields(&self, width: usize) -> impl Iterator<Item = Cow<'_, str>> {
+        let (line, fields, blanks): (Option<u64>, &[String], usize) = match &self.row {
+            Row::Fields { line, fields } => (Some(*line), fields, 0),
+            Row::Malformed { fields, problem } => (Some(problem.line), fields, 0),
+            Row::Blank { .. } => (None, &[], width),
+        };
+        let number = line
+            .filter(|_| self.line_column)
+            .map(|line| Cow::Owned(line.to_string()));
+        number
+            .into_iter()
+            .chain(fields.iter().map(|field| Cow::Borrowed(field.as_str())))
+            .chain(std::iter::repeat_n(Cow::Borrowed(""), blanks))
     }
 }
 
@@ -127,57 +178,29 @@ impl RowSource {
     /// # Errors
     /// Input errors, and malformed rows when `strict`.
     pub fn next_row(&mut self, strict: bool) -> Result<Option<InputRow>> {
-        let width = self.headers().len();
-        let (row, path, text_index, line_column): (_, PathBuf, _, _) = match self {
-            RowSource::Lines(lines) => (lines.next_row()?, lines.path().into(), 1, true),
-            RowSource::Csv(rows, text_index) => {
-                (rows.next_row()?, rows.path().into(), *text_index, false)
-            }
+        let (row, path, text_index, line_column): (_, &Path, _, _) = match self {
+            RowSource::Lines(lines) => (lines.next_row()?, lines.path(), 0, true),
+            RowSource::Csv(rows, text_index) => (rows.next_row()?, rows.path(), *text_index, false),
             RowSource::Whole(text) => {
-                return Ok(text.take().map(|text| InputRow {
-                    fields: vec![text],
-                    text_index: 0,
-                    problem: None,
-                    blank: false,
+                return Ok(text.take().map(|text| {
+                    InputRow::new(
+                        Row::Fields {
+                            line: 1,
+                            fields: vec![text],
+                        },
+                        0,
+                        false,
+                    )
                 }));
             }
         };
-        // Plain text gets its line number as the first column.
-        let with_line = |line: u64, mut fields: Vec<String>| {
-            if line_column {
-                fields.insert(0, line.to_string());
-            }
-            fields
-        };
-        Ok(match row {
-            None => None,
-            Some(Row::Fields { line, fields }) => Some(InputRow {
-                fields: with_line(line, fields),
-                text_index,
-                problem: None,
-                blank: false,
+        match row {
+            Some(Row::Malformed { problem, .. }) if strict => Err(Error::Csv {
+                at: Location::new(path, Some(problem.line)),
+                reason: problem.reason,
             }),
-            Some(Row::Blank { .. }) => Some(InputRow {
-                fields: vec![String::new(); width],
-                text_index,
-                problem: None,
-                blank: true,
-            }),
-            Some(Row::Malformed { fields, problem }) => {
-                if strict {
-                    return Err(Error::Csv {
-                        at: Location::new(&path, Some(problem.line)),
-                        reason: problem.reason,
-                    });
-                }
-                Some(InputRow {
-                    fields: with_line(problem.line, fields),
-                    text_index,
-                    problem: Some(format!("line {}: {}", problem.line, problem.reason)),
-                    blank: false,
-                })
-            }
-        })
+            row => Ok(row.map(|row| InputRow::new(row, text_index, line_column))),
+        }
     }
 }
 
@@ -202,7 +225,8 @@ mod tests {
             RowSource::open(Some(&lines), InputFormat::Lines, Encoding::Utf8, "text").unwrap();
         assert_eq!(source.headers(), ["line", "text"]);
         let rows = all_rows(&mut source, false).unwrap();
-        assert_eq!(rows[1].fields, ["2", "二行目"]);
+        let written: Vec<_> = rows[1].written_fields(2).collect();
+        assert_eq!(written, ["2", "二行目"]);
         assert_eq!(rows[1].text(), "二行目");
 
         let csv = dir.path().join("m.csv");
@@ -213,8 +237,15 @@ mod tests {
         let rows = all_rows(&mut source, false).unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].text(), "こんにちは");
-        assert!(rows[1].blank && rows[1].fields == ["", ""]);
-        assert!(rows[2].problem.as_deref().unwrap().starts_with("line 4"));
+        let written: Vec<_> = rows[1].written_fields(2).collect();
+        assert!(rows[1].is_blank() && written == ["", ""]);
+        assert_eq!(rows[2].problem().unwrap().line, 4);
+        let written: Vec<_> = rows[2].written_fields(2).collect();
+        assert_eq!(
+            written,
+            ["2", "a,b"],
+            "a malformed row is cut to the header"
+        );
         let mut strict =
             RowSource::open(Some(&csv), InputFormat::Csv, Encoding::Utf8, "body").unwrap();
         assert!(all_rows(&mut strict, true).is_err());
