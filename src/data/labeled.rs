@@ -388,15 +388,14 @@ impl LabeledData {
         label: String,
         line: u64,
     ) {
-        // The order matters when two options name the same column: the id
-        // and category are copied, the group and the text are taken (so a
-        // category column that is also the group column reads empty, as
-        // it did before this was split out).
+        // Two options may name the same column (the group may be the
+        // category, or even the text): every other column is copied, and
+        // the text, taken last, is the only field moved out.
         if let (Some(ids), Some(i)) = (self.ids.as_mut(), columns.id) {
             ids.push(fields[i].clone());
         }
         if let (Some(groups), Some(g)) = (self.groups.as_mut(), columns.group) {
-            groups.push(std::mem::take(&mut fields[g]));
+            groups.push(fields[g].clone());
         }
         if let (Some(categories), Some(c)) = (self.categories.as_mut(), columns.category) {
             categories.push(fields[c].clone());
@@ -559,7 +558,8 @@ mod tests {
     }
 
     /// Category and id are used when the header has them; one column
-    /// named as both id and group gives both lists its value.
+    /// named as both id and group, group and category, or group and text
+    /// gives each list its value.
     #[test]
     fn columns_are_found_by_name_and_by_default() {
         let dir = tempfile::tempdir().unwrap();
@@ -578,5 +578,19 @@ mod tests {
         assert_eq!(data.ids.as_deref().unwrap(), ["g1"]);
         assert_eq!(data.groups.as_deref().unwrap(), ["g1"]);
         assert_eq!(data.categories.as_deref().unwrap(), ["c1"]);
+        let group_is_category = LabeledCsvOptions {
+            group_column: Some("category".into()),
+            ..Default::default()
+        };
+        let data = read_labeled_csv(&path, &group_is_category).unwrap();
+        assert_eq!(data.groups.as_deref().unwrap(), ["c1"]);
+        assert_eq!(data.categories.as_deref().unwrap(), ["c1"]);
+        let group_is_text = LabeledCsvOptions {
+            group_column: Some("text".into()),
+            ..Default::default()
+        };
+        let data = read_labeled_csv(&path, &group_is_text).unwrap();
+        assert_eq!(data.groups.as_deref().unwrap(), ["x"]);
+        assert_eq!(data.texts, ["x"]);
     }
 }
