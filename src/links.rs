@@ -372,7 +372,22 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
     ) else {
         return Err(format!("expected `KIND VALUE [SENDER]`, found {line:?}"));
     };
-    let kind = match kind {
+    let kind = parse_kind(kind)?;
+    let sender = parse_sender(kind, sender)?;
+    let value = if matches!(kind, Kind::Name | Kind::Channel) {
+        value.to_owned()
+    } else {
+        parse_host_value(kind, value)?
+    };
+    Ok(Some(Fact {
+        kind,
+        value,
+        sender,
+    }))
+}
+
+fn parse_kind(kind: &str) -> std::result::Result<Kind, String> {
+    Ok(match kind {
         "official" => Kind::Official,
         "official-short" => Kind::OfficialShort,
         "shortener" => Kind::Shortener,
@@ -386,8 +401,13 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
                 "unknown kind {other:?} (official, official-short, shortener, public, brand, open, name, channel)"
             ));
         }
-    };
-    let sender = match (kind, sender) {
+    })
+}
+
+/// The sender word, required for `name` and `channel`, allowed for
+/// `official` and `official-short`, refused elsewhere.
+fn parse_sender(kind: Kind, sender: Option<&str>) -> std::result::Result<Option<String>, String> {
+    match (kind, sender) {
         (Kind::Official | Kind::OfficialShort | Kind::Name | Kind::Channel, Some(s)) => {
             let valid = s
                 .bytes()
@@ -395,26 +415,20 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
             if !valid {
                 return Err(format!("sender {s:?} is not a word of a-z, 0-9, '-', '_'"));
             }
-            Some(s.to_ascii_lowercase())
+            Ok(Some(s.to_ascii_lowercase()))
         }
-        (Kind::Name, None) => return Err("`name` needs a sender: `name NAME SENDER`".into()),
-        (Kind::Channel, None) => {
-            return Err("`channel` needs a sender: `channel NAME SENDER`".into());
-        }
-        (_, Some(extra)) => {
-            return Err(format!(
-                "unexpected {extra:?}: only official, official-short, name and channel take a sender"
-            ));
-        }
-        (_, None) => None,
-    };
-    if matches!(kind, Kind::Name | Kind::Channel) {
-        return Ok(Some(Fact {
-            kind,
-            value: value.to_owned(),
-            sender,
-        }));
+        (Kind::Name, None) => Err("`name` needs a sender: `name NAME SENDER`".into()),
+        (Kind::Channel, None) => Err("`channel` needs a sender: `channel NAME SENDER`".into()),
+        (_, Some(extra)) => Err(format!(
+            "unexpected {extra:?}: only official, official-short, name and channel take a sender"
+        )),
+        (_, None) => Ok(None),
     }
+}
+
+/// A domain (or a brand word, or for `open` a host with a path), lower
+/// case, without surrounding dots.
+fn parse_host_value(kind: Kind, value: &str) -> std::result::Result<String, String> {
     let value = value.trim_matches('.').to_ascii_lowercase();
     let (host, path) = match value.find('/') {
         Some(at) if kind == Kind::Open => (&value[..at], &value[at..]),
@@ -433,11 +447,7 @@ fn parse_line(line: &str) -> std::result::Result<Option<Fact>, String> {
     if kind != Kind::Brand && !host.contains('.') {
         return Err(format!("{value:?} is not a domain (no dot)"));
     }
-    Ok(Some(Fact {
-        kind,
-        value,
-        sender,
-    }))
+    Ok(value)
 }
 
 /// Reads a user's link-facts file into the lines a model stores.

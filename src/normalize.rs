@@ -638,29 +638,7 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkF
     if labels.iter().any(|l| l.starts_with("xn--")) {
         out.push_entity(&["url:punycode"]);
     }
-    let mut facts = links.url(host, path);
-    if spoofed {
-        facts.official = false;
-        facts.official_short = false;
-    }
-    if facts.shortener {
-        out.push_entity(&["url:shortener"]);
-    }
-    if facts.official {
-        out.push_entity(&["url:official"]);
-    }
-    if facts.official_short {
-        out.push_entity(&["url:short"]);
-    }
-    if facts.public {
-        out.push_entity(&["url:public"]);
-    }
-    if facts.lookalike {
-        out.push_entity(&["url:lookalike"]);
-    }
-    if facts.open {
-        out.push_entity(&["url:open"]);
-    }
+    link_fact_entities(out, links, host, path, spoofed);
     let subdomains = labels.len().saturating_sub(registrable_len);
     if subdomains > 0 && !(subdomains == 1 && labels[0] == "www") {
         out.push_entity(&["url:subdomain"]);
@@ -670,6 +648,33 @@ fn url_entities(out: &mut Normalized, url: &str, has_scheme: bool, links: &LinkF
     }
     if registrable.bytes().any(|b| b.is_ascii_digit()) {
         out.push_entity(&["url:digits"]);
+    }
+}
+
+/// What `data/links.txt` (and the model's extension) knows of a link's
+/// host: official, a shortener, a public body, a look-alike, open to anyone.
+fn link_fact_entities(
+    out: &mut Normalized,
+    links: &LinkFacts,
+    host: &str,
+    path: &str,
+    spoofed: bool,
+) {
+    let mut facts = links.url(host, path);
+    if spoofed {
+        facts.official = false;
+        facts.official_short = false;
+    }
+    let named = [
+        (facts.shortener, "url:shortener"),
+        (facts.official, "url:official"),
+        (facts.official_short, "url:short"),
+        (facts.public, "url:public"),
+        (facts.lookalike, "url:lookalike"),
+        (facts.open, "url:open"),
+    ];
+    for (_, entity) in named.iter().filter(|(holds, _)| *holds) {
+        out.push_entity(&[entity]);
     }
 }
 

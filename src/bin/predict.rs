@@ -143,19 +143,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     let started = std::time::Instant::now();
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} predict: {human_pos} lines written [{elapsed}, {per_sec}]",
-            )
-            .expect("valid template"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    };
+    let bar = progress_bar(args.quiet);
     let summary = match &args.output {
         Some(path) => {
             // Through the one output writer: a temporary file beside
@@ -166,15 +154,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             summary
         }
         None => {
-            let stdout = std::io::stdout();
-            write_rows(
-                &model,
-                &options,
-                stdout.lock(),
-                args.bom,
-                &bar,
-                Path::new("<stdout>"),
-            )?
+            let stdout = std::io::stdout().lock();
+            let name = Path::new("<stdout>");
+            write_rows(&model, &options, stdout, args.bom, &bar, name)?
         }
     };
     if !args.quiet {
@@ -186,6 +168,23 @@ fn run(args: Args) -> anyhow::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A spinner counting written lines on a terminal; hidden when quiet or
+/// when stderr is redirected (a log file gets only the summary).
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} predict: {human_pos} lines written [{elapsed}, {per_sec}]",
+        )
+        .expect("valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 /// Classifies every row into `inner` (named `name` in errors), after a
