@@ -556,6 +556,14 @@ impl Metric {
         }
     }
 
+    /// The metrics `evaluate --fail-under` can set a floor on: the headline
+    /// ones where higher is better (its `--help` lists their keys).
+    pub fn gates() -> impl Iterator<Item = Metric> {
+        Metric::HEADLINE
+            .into_iter()
+            .filter(|m| m.info().higher_is_better)
+    }
+
     /// The metric named `key` ([`MetricInfo::key`]), among the headline ones.
     pub fn from_key(key: &str) -> Option<Metric> {
         Metric::HEADLINE.into_iter().find(|m| m.info().key == key)
@@ -779,6 +787,22 @@ mod tests {
             assert_eq!(Metric::from_key(m.info().key), Some(m));
         }
         assert_eq!(Metric::from_key("fpr"), None);
+        // The keys `evaluate --help` names for --fail-under, in its order.
+        let gates: Vec<&str> = Metric::gates().map(|m| m.info().key).collect();
+        assert_eq!(
+            gates,
+            [
+                "accuracy",
+                "precision",
+                "recall",
+                "f1",
+                "mcc",
+                "roc_auc",
+                "average_precision",
+                "recall_at_fpr_1pct",
+                "recall_at_fpr_0_1pct"
+            ]
+        );
         // Every other list draws from the headline metrics.
         for list in [
             &Metric::PER_FOLD[..],

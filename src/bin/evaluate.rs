@@ -49,22 +49,14 @@ struct Args {
     quiet: bool,
 }
 
-/// The metrics `--fail-under` accepts: the headline ones where higher is
-/// better, named by their keys.
-fn gate_metrics() -> impl Iterator<Item = Metric> {
-    Metric::HEADLINE
-        .into_iter()
-        .filter(|m| m.info().higher_is_better)
-}
-
 /// Parses `--fail-under METRIC=VALUE`.
 fn gate(s: &str) -> Result<(Metric, f64), String> {
     let (metric, value) = s
         .split_once('=')
         .ok_or("expected METRIC=VALUE, for example roc_auc=0.95")?;
     let metric = metric.trim().to_ascii_lowercase().replace('-', "_");
-    let Some(metric) = gate_metrics().find(|m| m.info().key == metric) else {
-        let keys: Vec<&str> = gate_metrics().map(|m| m.info().key).collect();
+    let Some(metric) = Metric::gates().find(|m| m.info().key == metric) else {
+        let keys: Vec<&str> = Metric::gates().map(|m| m.info().key).collect();
         return Err(format!(
             "unknown metric {metric:?}; one of {}",
             keys.join(", ")
@@ -536,41 +528,5 @@ fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => common::report("evaluate", &err),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fail_under_help_lists_exactly_the_gate_metrics() {
-        use clap::CommandFactory;
-        let command = Args::command();
-        let arg = command
-            .get_arguments()
-            .find(|a| a.get_id() == "fail_under")
-            .expect("--fail-under");
-        let help = arg.get_help().expect("help").to_string();
-        let listed = help
-            .split_once("Metrics: ")
-            .map(|(_, list)| list.trim_end_matches('.'))
-            .expect(&help);
-        let keys: Vec<&str> = gate_metrics().map(|m| m.info().key).collect();
-        assert_eq!(listed.split(", ").collect::<Vec<_>>(), keys, "{help}");
-    }
-
-    #[test]
-    fn gates_parse_keys_and_check_their_metric() {
-        assert_eq!(gate("ROC-AUC=0.95"), Ok((Metric::RocAuc, 0.95)));
-        assert!(gate("false_positive_rate=0.1").is_err(), "lower is better");
-        assert!(gate("brier_score=0.1").is_err(), "lower is better");
-        let summary = jscam::Summary::compute(&[true, false], &[0.9, 0.6], 0.5);
-        assert!(check_gates(&[(Metric::Recall, 1.0)], &summary).is_ok());
-        let failed = check_gates(&[(Metric::Precision, 0.6)], &summary).unwrap_err();
-        assert_eq!(
-            failed.to_string(),
-            "--fail-under: precision 0.5000 is below 0.6"
-        );
     }
 }
