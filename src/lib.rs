@@ -88,7 +88,10 @@ pub use crate::eval::{
 };
 pub use crate::features::{Extractor, FeatureConfig, SparseRow, Vocabulary};
 pub use crate::links::{LinkFacts, read_extra as read_extra_links};
-pub use crate::metrics::{Confusion, CurvePoint, ReliabilityBin, Summary, format_metric};
+pub use crate::metrics::{
+    Confusion, CurvePoint, Metric, MetricInfo, MetricValues, ReliabilityBin, Summary,
+    format_metric, metrics_inline,
+};
 pub use crate::model::file::{
     FORMAT_VERSION, FileError, MAGIC, ModelParts, ModelPartsRef, decode as decode_model_file,
     encode as encode_model_file,

@@ -405,6 +405,207 @@ pub fn format_metric(value: f64) -> String {
     }
 }
 
+/// A metric the reports show. Its names, precision and value are in
+/// [`Metric::info`], the one place to define a metric; the lists below
+/// ([`Metric::HEADLINE`] and the others) say which outputs show which, in
+/// their order, and every output iterates one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// (TP + TN) / all.
+    Accuracy,
+    /// TP / (TP + FP).
+    Precision,
+    /// TP / (TP + FN).
+    Recall,
+    /// FP / (FP + TN).
+    FalsePositiveRate,
+    /// F1 of the positive class.
+    F1,
+    /// Matthews correlation coefficient.
+    Mcc,
+    /// Area under the ROC curve.
+    RocAuc,
+    /// Average precision (area under the precision–recall curve).
+    AveragePrecision,
+    /// Recall at a false-positive rate of at most 1%.
+    RecallAtFpr1Pct,
+    /// Recall at a false-positive rate of at most 0.1%.
+    RecallAtFpr01Pct,
+    /// Brier score.
+    Brier,
+}
+
+/// How a [`Metric`] is named, written and read from a [`Summary`].
+#[derive(Debug, Clone, Copy)]
+pub struct MetricInfo {
+    /// Name where a program reads it: `--fail-under`, the fold spread.
+    pub key: &'static str,
+    /// Name in the headline metrics of every report, and in held-out lines.
+    pub label: &'static str,
+    /// Name as a column of the Markdown per-fold table.
+    pub column: &'static str,
+    /// Shortest name, for the terminal's per-fold table.
+    pub abbreviation: &'static str,
+    /// Decimals written.
+    pub decimals: usize,
+    /// Whether larger is better (such a metric can be a `--fail-under` floor).
+    pub higher_is_better: bool,
+    /// Its value in a [`Summary`].
+    pub of_summary: fn(&Summary) -> f64,
+}
+
+impl Metric {
+    /// The headline metrics, in the order every report (terminal text,
+    /// Markdown, `--fail-under`) lists them.
+    pub const HEADLINE: [Metric; 11] = [
+        Metric::Accuracy,
+        Metric::Precision,
+        Metric::Recall,
+        Metric::FalsePositiveRate,
+        Metric::F1,
+        Metric::Mcc,
+        Metric::RocAuc,
+        Metric::AveragePrecision,
+        Metric::RecallAtFpr1Pct,
+        Metric::RecallAtFpr01Pct,
+        Metric::Brier,
+    ];
+
+    /// Metrics of each cross-validation fold (the Markdown per-fold table
+    /// and the mean ± standard deviation over the folds).
+    pub const PER_FOLD: [Metric; 6] = [
+        Metric::Precision,
+        Metric::Recall,
+        Metric::FalsePositiveRate,
+        Metric::F1,
+        Metric::RocAuc,
+        Metric::AveragePrecision,
+    ];
+
+    /// The terminal's narrower per-fold table: [`Metric::PER_FOLD`] but
+    /// average precision.
+    pub const PER_FOLD_TERMINAL: [Metric; 5] = [
+        Metric::Precision,
+        Metric::Recall,
+        Metric::FalsePositiveRate,
+        Metric::F1,
+        Metric::RocAuc,
+    ];
+
+    /// Held-out metrics stored in a model and printed by `inspect`.
+    pub const HELD_OUT: [Metric; 5] = [
+        Metric::Precision,
+        Metric::Recall,
+        Metric::F1,
+        Metric::Accuracy,
+        Metric::RocAuc,
+    ];
+
+    /// Held-out metrics `train` prints when it finishes.
+    pub const HELD_OUT_TRAIN: [Metric; 4] = [
+        Metric::Precision,
+        Metric::Recall,
+        Metric::F1,
+        Metric::RocAuc,
+    ];
+
+    /// Its names, precision and value: the one table of metrics.
+    pub fn info(self) -> MetricInfo {
+        let info = |key, label, of_summary: fn(&Summary) -> f64| MetricInfo {
+            key,
+            label,
+            column: label,
+            abbreviation: label,
+            decimals: 4,
+            higher_is_better: true,
+            of_summary,
+        };
+        match self {
+            Metric::Accuracy => info("accuracy", "accuracy", |s| s.accuracy),
+            Metric::Precision => info("precision", "precision", |s| s.precision),
+            Metric::Recall => info("recall", "recall", |s| s.recall),
+            Metric::FalsePositiveRate => MetricInfo {
+                abbreviation: "FPR",
+                higher_is_better: false,
+                ..info("false_positive_rate", "false-positive rate", |s| {
+                    s.false_positive_rate
+                })
+            },
+            Metric::F1 => info("f1", "F1", |s| s.f1),
+            Metric::Mcc => info("mcc", "MCC", |s| s.mcc),
+            Metric::RocAuc => info("roc_auc", "ROC-AUC", |s| s.roc_auc),
+            Metric::AveragePrecision => MetricInfo {
+                column: "average precision",
+                abbreviation: "AP",
+                ..info("average_precision", "PR-AUC (average precision)", |s| {
+                    s.pr_auc
+                })
+            },
+            Metric::RecallAtFpr1Pct => info("recall_at_fpr_1pct", "recall at FPR ≤ 1%", |s| {
+                s.recall_at_fpr_1pct
+            }),
+            Metric::RecallAtFpr01Pct => {
+                info("recall_at_fpr_0_1pct", "recall at FPR ≤ 0.1%", |s| {
+                    s.recall_at_fpr_01pct
+                })
+            }
+            Metric::Brier => MetricInfo {
+                higher_is_better: false,
+                ..info("brier_score", "Brier score", |s| s.brier)
+            },
+        }
+    }
+
+    /// The metrics `evaluate --fail-under` can set a floor on: the headline
+    /// ones where higher is better (its `--help` lists their keys).
+    pub fn gates() -> impl Iterator<Item = Metric> {
+        Metric::HEADLINE
+            .into_iter()
+            .filter(|m| m.info().higher_is_better)
+    }
+
+    /// The metric named `key` ([`MetricInfo::key`]), among the headline ones.
+    pub fn from_key(key: &str) -> Option<Metric> {
+        Metric::HEADLINE.into_iter().find(|m| m.info().key == key)
+    }
+
+    /// `value` written with the metric's decimals; `n/a` when undefined (NaN).
+    pub fn format(self, value: f64) -> String {
+        if value.is_nan() {
+            "n/a".to_owned()
+        } else {
+            format!("{value:.*}", self.info().decimals)
+        }
+    }
+
+    /// Its value in `values`, written as [`Metric::format`] does.
+    pub fn format_of(self, values: &impl MetricValues) -> String {
+        self.format(values.value(self))
+    }
+}
+
+/// Something holding values of some [`Metric`]s: a [`Summary`] (all of
+/// them), one fold's metrics, a model's held-out metrics.
+pub trait MetricValues {
+    /// The value of `metric`: NaN when undefined on the rows or not held.
+    fn value(&self, metric: Metric) -> f64;
+}
+
+impl MetricValues for Summary {
+    fn value(&self, metric: Metric) -> f64 {
+        (metric.info().of_summary)(self)
+    }
+}
+
+/// "precision 0.9100 recall 0.8000 F1 …": `metrics` with their labels, on one line.
+pub fn metrics_inline(metrics: &[Metric], values: &impl MetricValues) -> String {
+    metrics
+        .iter()
+        .map(|m| format!("{} {}", m.info().label, m.format_of(values)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,5 +729,106 @@ mod tests {
         let none_flagged = Summary::compute(&[true, false], &[0.1, 0.2], 0.5);
         assert!(none_flagged.precision.is_nan(), "{none_flagged:?}");
         assert_eq!(none_flagged.recall, 0.0);
+    }
+
+    /// A summary whose every metric has a different value.
+    fn distinct_summary() -> Summary {
+        Summary {
+            rows: 10,
+            threshold: 0.5,
+            confusion: Confusion::default(),
+            accuracy: 0.01,
+            precision: 0.02,
+            recall: 0.03,
+            false_positive_rate: 0.04,
+            f1: 0.05,
+            mcc: 0.06,
+            roc_auc: 0.07,
+            pr_auc: 0.08,
+            recall_at_fpr_1pct: 0.09,
+            recall_at_fpr_01pct: 0.10,
+            brier: 0.11,
+        }
+    }
+
+    #[test]
+    fn each_metric_reads_its_own_summary_field() {
+        let s = distinct_summary();
+        let want = [
+            (Metric::Accuracy, s.accuracy),
+            (Metric::Precision, s.precision),
+            (Metric::Recall, s.recall),
+            (Metric::FalsePositiveRate, s.false_positive_rate),
+            (Metric::F1, s.f1),
+            (Metric::Mcc, s.mcc),
+            (Metric::RocAuc, s.roc_auc),
+            (Metric::AveragePrecision, s.pr_auc),
+            (Metric::RecallAtFpr1Pct, s.recall_at_fpr_1pct),
+            (Metric::RecallAtFpr01Pct, s.recall_at_fpr_01pct),
+            (Metric::Brier, s.brier),
+        ];
+        assert_eq!(want.len(), Metric::HEADLINE.len());
+        for (metric, value) in want {
+            assert_eq!(s.value(metric), value, "{metric:?}");
+        }
+    }
+
+    #[test]
+    fn metric_keys_and_labels_are_unique_and_keys_find_their_metric() {
+        let mut keys: Vec<_> = Metric::HEADLINE.iter().map(|m| m.info().key).collect();
+        let mut labels: Vec<_> = Metric::HEADLINE.iter().map(|m| m.info().label).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(keys.len(), Metric::HEADLINE.len(), "{keys:?}");
+        assert_eq!(labels.len(), Metric::HEADLINE.len(), "{labels:?}");
+        for m in Metric::HEADLINE {
+            assert_eq!(Metric::from_key(m.info().key), Some(m));
+        }
+        assert_eq!(Metric::from_key("fpr"), None);
+        // The keys `evaluate --help` names for --fail-under, in its order.
+        let gates: Vec<&str> = Metric::gates().map(|m| m.info().key).collect();
+        assert_eq!(
+            gates,
+            [
+                "accuracy",
+                "precision",
+                "recall",
+                "f1",
+                "mcc",
+                "roc_auc",
+                "average_precision",
+                "recall_at_fpr_1pct",
+                "recall_at_fpr_0_1pct"
+            ]
+        );
+        // Every other list draws from the headline metrics.
+        for list in [
+            &Metric::PER_FOLD[..],
+            &Metric::PER_FOLD_TERMINAL,
+            &Metric::HELD_OUT,
+            &Metric::HELD_OUT_TRAIN,
+        ] {
+            assert!(
+                list.iter().all(|m| Metric::HEADLINE.contains(m)),
+                "{list:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn metrics_are_written_like_format_metric_and_inline_with_labels() {
+        for m in Metric::HEADLINE {
+            for v in [0.0, 0.123_456, 1.0, f64::NAN] {
+                assert_eq!(m.format(v), format_metric(v), "{m:?} {v}");
+            }
+        }
+        let s = distinct_summary();
+        assert_eq!(
+            metrics_inline(&[Metric::F1, Metric::FalsePositiveRate], &s),
+            "F1 0.0500 false-positive rate 0.0400"
+        );
+        assert_eq!(metrics_inline(&[], &s), "");
     }
 }

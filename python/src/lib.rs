@@ -787,14 +787,8 @@ fn cross_validate<'py>(
         options.seed,
         options.threshold
     );
-    let evaluation = Evaluation::with_fold_thresholds(
-        &data,
-        &options.positive_label,
-        result.scores,
-        &result.folds,
-        result.thresholds,
-        protocol,
-    );
+    let evaluation =
+        Evaluation::from_cross_validation(&data, &options.positive_label, result, protocol);
     json_to_py(
         py,
         &serde_json::to_value(&evaluation).map_err(|e| PyRuntimeError::new_err(e.to_string()))?,

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jscam::{
-    DataFile, Evaluation, LabeledCsvOptions, LabeledData, Model, ModelIdentity, OutputPlan,
-    RunInfo, Threshold, ThresholdRule, TrainOptions, cross_validate, escape_controls, escape_path,
-    read_labeled_csv, read_labeled_csvs, score_with_model,
+    DataFile, Evaluation, LabeledCsvOptions, LabeledData, Metric, MetricValues, Model,
+    ModelIdentity, OutputPlan, RunInfo, Threshold, ThresholdRule, TrainOptions, cross_validate,
+    escape_controls, escape_path, read_labeled_csv, read_labeled_csvs, score_with_model,
 };
 
 /// Measure how well a model separates the two labels.
@@ -43,58 +43,30 @@ struct Args {
     /// `roc_auc=0.95`. Metrics: accuracy, precision, recall, f1, mcc,
     /// roc_auc, average_precision, recall_at_fpr_1pct, recall_at_fpr_0_1pct.
     #[arg(long, global = true, value_name = "METRIC=VALUE", value_parser = gate)]
-    fail_under: Vec<(String, f64)>,
+    fail_under: Vec<(Metric, f64)>,
     /// Print nothing but errors (files asked for are still written).
     #[arg(short, long, global = true)]
     quiet: bool,
 }
 
-/// The metrics `--fail-under` accepts, each higher-is-better.
-const GATE_METRICS: [&str; 9] = [
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "mcc",
-    "roc_auc",
-    "average_precision",
-    "recall_at_fpr_1pct",
-    "recall_at_fpr_0_1pct",
-];
-
 /// Parses `--fail-under METRIC=VALUE`.
-fn gate(s: &str) -> Result<(String, f64), String> {
+fn gate(s: &str) -> Result<(Metric, f64), String> {
     let (metric, value) = s
         .split_once('=')
         .ok_or("expected METRIC=VALUE, for example roc_auc=0.95")?;
     let metric = metric.trim().to_ascii_lowercase().replace('-', "_");
-    if !GATE_METRICS.contains(&metric.as_str()) {
+    let Some(metric) = Metric::gates().find(|m| m.info().key == metric) else {
+        let keys: Vec<&str> = Metric::gates().map(|m| m.info().key).collect();
         return Err(format!(
             "unknown metric {metric:?}; one of {}",
-            GATE_METRICS.join(", ")
+            keys.join(", ")
         ));
-    }
+    };
     let value: f64 = value
         .trim()
         .parse()
         .map_err(|e| format!("{value:?}: {e}"))?;
     Ok((metric, value))
-}
-
-/// The value of a `--fail-under` metric.
-fn gate_value(s: &jscam::Summary, metric: &str) -> f64 {
-    match metric {
-        "accuracy" => s.accuracy,
-        "precision" => s.precision,
-        "recall" => s.recall,
-        "f1" => s.f1,
-        "mcc" => s.mcc,
-        "roc_auc" => s.roc_auc,
-        "average_precision" => s.pr_auc,
-        "recall_at_fpr_1pct" => s.recall_at_fpr_1pct,
-        "recall_at_fpr_0_1pct" => s.recall_at_fpr_01pct,
-        _ => f64::NAN,
-    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -178,17 +150,29 @@ fn plan(args: &Args) -> Result<OutputPlan, jscam::Error> {
 
 fn run(args: Args) -> anyhow::Result<()> {
     plan(&args)?;
-    let read = LabeledCsvOptions {
-        category_column: args.category_column.clone(),
-        ..args.read.to_options()
-    };
     let mut run_info = RunInfo {
         command_line: common::command_line(),
         jscam_version: env!("CARGO_PKG_VERSION").to_owned(),
         commit: jscam::COMMIT.to_owned(),
         ..Default::default()
     };
-    let (evaluation, data) = match &args.mode {
+    let (mut evaluation, data) = evaluate_mode(&args, &mut run_info)?;
+    evaluation.run = run_info;
+    if !args.quiet {
+        print_evaluation(&evaluation, args.json)?;
+    }
+    write_outputs(&args, &evaluation, &data)?;
+    check_gates(&args.fail_under, &evaluation.summary)
+}
+
+/// Runs the subcommand: reads its data (recording each file in `run_info`),
+/// trains and scores as it asks, and evaluates the scores.
+fn evaluate_mode(args: &Args, run_info: &mut RunInfo) -> anyhow::Result<(Evaluation, LabeledData)> {
+    let read = LabeledCsvOptions {
+        category_column: args.category_column.clone(),
+        ..args.read.to_options()
+    };
+    match &args.mode {
         Mode::Cv {
             data,
             k,
@@ -206,53 +190,53 @@ fn run(args: Args) -> anyhow::Result<()> {
                 model,
                 quiet: args.quiet,
             };
-            record_files(&mut run_info, data, "evaluated")?;
-            record_files(&mut run_info, &model.training.also_train, "also-train")?;
-            cross_validation(&cv, &read)?
+            record_files(run_info, data, "evaluated")?;
+            record_files(run_info, &model.training.also_train, "also-train")?;
+            cross_validation(&cv, &read)
         }
         Mode::TrainTest { train, test, model } => {
-            record_files(&mut run_info, std::slice::from_ref(train), "training")?;
-            record_files(&mut run_info, &model.training.also_train, "also-train")?;
-            record_files(&mut run_info, std::slice::from_ref(test), "evaluated")?;
-            train_test(train, test, model, &read, args.quiet)?
+            record_files(run_info, std::slice::from_ref(train), "training")?;
+            record_files(run_info, &model.training.also_train, "also-train")?;
+            record_files(run_info, std::slice::from_ref(test), "evaluated")?;
+            train_test(train, test, model, &read, args.quiet)
         }
         Mode::Model { test, scoring } => {
-            record_files(&mut run_info, test, "evaluated")?;
+            record_files(run_info, test, "evaluated")?;
             test_model(
                 test,
                 scoring.model.as_deref(),
                 scoring.threshold,
                 &read,
-                &mut run_info,
+                run_info,
                 args.quiet,
-            )?
-        }
-    };
-    let mut evaluation = evaluation;
-    evaluation.run = run_info;
-    if !args.quiet {
-        for warning in &evaluation.run.warnings {
-            common::note(format_args!(
-                "evaluate: warning: {}",
-                escape_controls(warning)
-            ));
-        }
-        let text = if args.json {
-            format!("{}\n", serde_json::to_string_pretty(&evaluation)?)
-        } else {
-            jscam::report_text(&evaluation)
-        };
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        // A closed stdout (`| head`) is not an error, and the report is still written.
-        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            return Err(jscam::Error::write("<stdout>", e).into());
+            )
         }
     }
-    write_outputs(&args, &evaluation, &data)?;
-    check_gates(&args.fail_under, &evaluation.summary)
+}
+
+/// Prints the run's warnings on stderr and the evaluation (text or JSON)
+/// on stdout.
+fn print_evaluation(evaluation: &Evaluation, json: bool) -> anyhow::Result<()> {
+    for warning in &evaluation.run.warnings {
+        common::note(format_args!(
+            "evaluate: warning: {}",
+            escape_controls(warning)
+        ));
+    }
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(evaluation)?)
+    } else {
+        jscam::report_text(evaluation)
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // A closed stdout (`| head`) is not an error, and the report is still written.
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(jscam::Error::write("<stdout>", e).into());
+    }
+    Ok(())
 }
 
 /// Writes every file the run asked for (`--folds-out`, `--scores-out`,
@@ -292,13 +276,18 @@ fn write_outputs(args: &Args, evaluation: &Evaluation, data: &LabeledData) -> an
 
 /// Fails with [`common::GateFailed`] when a `--fail-under` metric is
 /// below its floor (an undefined metric fails too).
-fn check_gates(gates: &[(String, f64)], summary: &jscam::Summary) -> anyhow::Result<()> {
+fn check_gates(gates: &[(Metric, f64)], summary: &jscam::Summary) -> anyhow::Result<()> {
     let failed: Vec<String> = gates
         .iter()
-        .filter_map(|(metric, floor)| {
-            let value = gate_value(summary, metric);
-            (value.is_nan() || value < *floor)
-                .then(|| format!("{metric} {} is below {floor}", jscam::format_metric(value)))
+        .filter_map(|&(metric, floor)| {
+            let value = summary.value(metric);
+            (value.is_nan() || value < floor).then(|| {
+                format!(
+                    "{} {} is below {floor}",
+                    metric.info().key,
+                    metric.format(value)
+                )
+            })
         })
         .collect();
     if failed.is_empty() {
@@ -397,14 +386,8 @@ fn cross_validation(
             ),
         }
     );
-    let evaluation = Evaluation::with_fold_thresholds(
-        &data,
-        &options.positive_label,
-        result.scores,
-        &result.folds,
-        result.thresholds,
-        protocol,
-    );
+    let evaluation =
+        Evaluation::from_cross_validation(&data, &options.positive_label, result, protocol);
     Ok((evaluation, data))
 }
 

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use jscam::{
-    LabeledCsvOptions, LabeledData, OutputPlan, Summary, TrainOptions, escape_controls,
-    escape_path, format_metric, read_labeled_csvs,
+    LabeledCsvOptions, LabeledData, Metric, OutputPlan, Summary, TrainOptions, escape_controls,
+    escape_path, metrics_inline, read_labeled_csvs,
 };
 
 /// Train a scam classifier from labeled CSV or TSV files and write a model file.
@@ -109,24 +109,64 @@ fn run(args: Args) -> anyhow::Result<()> {
     common::inputs(&mut plan, named)?;
     plan.output(&args.model_out, "-o")?;
     check_writable(&args.model_out)?;
+    let spinner = common::spinner(args.quiet, "reading");
+    let (data, also) = read_inputs(&args, &spinner)?;
+    spinner.set_message("training");
+    let outcome = options
+        .train_with(&data, also.as_ref())
+        .context("training")?;
+    spinner.finish_and_clear();
+    let model = &outcome.model;
+    let info = &model.header().training;
+    if !args.quiet {
+        if let Some(summary) = &outcome.held_out {
+            print_held_out(summary, args.holdout, options.seed);
+        }
+        if let Some(reason) = &info.held_out_skipped {
+            common::note(format_args!(
+                "train: held-out split skipped: {}",
+                escape_controls(reason)
+            ));
+        }
+    }
+    if !info.converged && !args.quiet {
+        common::note(format_args!(
+            "train: warning: the optimizer stopped at --max-iter {} before converging; raise --max-iter or --alpha",
+            info.iterations
+        ));
+    }
+    model
+        .save(&args.model_out)
+        .with_context(|| format!("writing the model to {}", escape_path(&args.model_out)))?;
+    if !args.quiet {
+        common::note(format_args!(
+            "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
+            escape_path(&args.model_out),
+            model.vocabulary().len(),
+            model.threshold().value(),
+            info.iterations
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the training data and the `--also-train` data, printing (unless
+/// quiet) each one's counts and the warnings about them.
+fn read_inputs(
+    args: &Args,
+    spinner: &indicatif::ProgressBar,
+) -> anyhow::Result<(LabeledData, Option<LabeledData>)> {
     let read_options = LabeledCsvOptions {
-        group_column: args.group_column,
+        group_column: args.group_column.clone(),
         ..args.read.to_options()
     };
-    let quiet = args.quiet;
-    let say = |line: std::fmt::Arguments<'_>| {
-        if !quiet {
-            common::note(line);
-        }
-    };
-    let spinner = common::spinner(args.quiet, "reading");
     let data =
         read_labeled_csvs(&args.input, &read_options).context("reading the training data")?;
     let also = args
         .model
         .read_also_train(&read_options)
         .context("reading the --also-train data")?;
-    if !quiet {
+    if !args.quiet {
         for part in std::iter::once(&data).chain(also.as_ref()) {
             spinner.suspend(|| print_counts(part));
         }
@@ -135,44 +175,10 @@ fn run(args: Args) -> anyhow::Result<()> {
             all.append(also.clone());
         }
         for warning in data_warnings(&all) {
-            spinner.suspend(|| say(format_args!("train: warning: {warning}")));
+            spinner.suspend(|| common::note(format_args!("train: warning: {warning}")));
         }
     }
-    spinner.set_message("training");
-    let outcome = options
-        .train_with(&data, also.as_ref())
-        .context("training")?;
-    spinner.finish_and_clear();
-    let model = &outcome.model;
-    let info = &model.header().training;
-    if !quiet {
-        if let Some(summary) = &outcome.held_out {
-            print_held_out(summary, args.holdout, options.seed);
-        }
-        if let Some(reason) = &info.held_out_skipped {
-            say(format_args!(
-                "train: held-out split skipped: {}",
-                escape_controls(reason)
-            ));
-        }
-    }
-    if !info.converged {
-        say(format_args!(
-            "train: warning: the optimizer stopped at --max-iter {} before converging; raise --max-iter or --alpha",
-            info.iterations
-        ));
-    }
-    model
-        .save(&args.model_out)
-        .with_context(|| format!("writing the model to {}", escape_path(&args.model_out)))?;
-    say(format_args!(
-        "train: wrote {} ({} features, threshold {:.4}, {} iterations)",
-        escape_path(&args.model_out),
-        model.vocabulary().len(),
-        model.threshold().value(),
-        info.iterations
-    ));
-    Ok(())
+    Ok((data, also))
 }
 
 /// "train: a.csv: 24 rows (legit: 12, scam: 12)".
@@ -194,12 +200,9 @@ fn print_counts(part: &LabeledData) {
 fn print_held_out(s: &Summary, fraction: f64, seed: u64) {
     let c = s.confusion;
     common::note(format_args!(
-        "train: held-out {:.0}% (seed {seed}): precision {} recall {} F1 {} ROC-AUC {}",
+        "train: held-out {:.0}% (seed {seed}): {}",
         fraction * 100.0,
-        format_metric(s.precision),
-        format_metric(s.recall),
-        format_metric(s.f1),
-        format_metric(s.roc_auc)
+        metrics_inline(&Metric::HELD_OUT_TRAIN, s)
     ));
     common::note(format_args!(
         "train: confusion (rows = truth, columns = predicted; negative, positive):"

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::CrossValidation;
 use crate::data::LabeledData;
-use crate::metrics::{self, CurvePoint, ReliabilityBin, Summary};
+use crate::metrics::{self, CurvePoint, Metric, MetricValues, ReliabilityBin, Summary};
 
 /// Positive-label rate within one category.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -151,6 +152,21 @@ pub struct FoldMetrics {
     pub average_precision: f64,
 }
 
+impl MetricValues for FoldMetrics {
+    /// The fold's value of each of [`Metric::PER_FOLD`]; NaN for the others.
+    fn value(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Precision => self.precision,
+            Metric::Recall => self.recall,
+            Metric::FalsePositiveRate => self.false_positive_rate,
+            Metric::F1 => self.f1,
+            Metric::RocAuc => self.roc_auc,
+            Metric::AveragePrecision => self.average_precision,
+            _ => f64::NAN,
+        }
+    }
+}
+
 /// Mean and standard deviation of one metric over the folds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spread {
@@ -257,6 +273,25 @@ impl Evaluation {
         )
     }
 
+    /// Computes every metric for the out-of-fold scores of `cv`, a
+    /// cross-validation of `data`, each row decided at its own fold's
+    /// threshold.
+    pub fn from_cross_validation(
+        data: &LabeledData,
+        positive_label: &str,
+        cv: CrossValidation,
+        protocol: String,
+    ) -> Self {
+        Self::with_fold_thresholds(
+            data,
+            positive_label,
+            cv.scores,
+            &cv.folds,
+            cv.thresholds,
+            protocol,
+        )
+    }
+
     /// Computes every metric for out-of-fold `scores` where row `i` is
     /// decided at `fold_thresholds[folds[i]]`, its own fold's threshold.
     pub fn with_fold_thresholds(
@@ -328,72 +363,18 @@ impl Evaluation {
         let flagged = |i: usize| scores[i] >= threshold_of(i);
         let confusion = crate::metrics::Confusion::at_each(&truth, &scores, threshold_of);
         let summary = Summary::from_confusion(&truth, &scores, threshold, confusion);
-        let rates_by = |key: &dyn Fn(usize) -> String| {
-            let mut by: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
-            for (i, &t) in truth.iter().enumerate() {
-                let e = by.entry(key(i)).or_default();
-                e.0 += 1;
-                e.1 += usize::from(t);
-                e.2 += usize::from(flagged(i) && t);
-                e.3 += usize::from(flagged(i) && !t);
-            }
-            by.into_iter()
-                .map(|(c, (rows, positives, tp, fp))| {
-                    let negatives = rows - positives;
-                    CategoryRate {
-                        category: c,
-                        rows,
-                        positives,
-                        flagged: tp + fp,
-                        recall: (positives > 0).then(|| tp as f64 / positives as f64),
-                        false_positive_rate: (negatives > 0).then(|| fp as f64 / negatives as f64),
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
         let categories = match &data.categories {
-            Some(cats) => rates_by(&|i| cats[i].clone()),
+            Some(cats) => rates_by(&truth, &flagged, &|i| cats[i].clone()),
             None => Vec::new(),
         };
         let files = if data.files.len() > 1 {
-            rates_by(&|i| data.file_of(i).display().to_string())
+            rates_by(&truth, &flagged, &|i| data.file_of(i).display().to_string())
         } else {
             Vec::new()
         };
-        let example = |i: usize| Example {
-            file: data.file_of(i).display().to_string(),
-            line: data.lines.get(i).copied().unwrap_or(0),
-            id: data.id_of(i).map(str::to_owned),
-            score: scores[i],
-            category: data.categories.as_ref().map(|c| c[i].clone()),
-            text: data.texts[i].clone(),
-        };
-        let mut negatives: Vec<usize> = (0..truth.len())
-            .filter(|&i| !truth[i] && flagged(i))
-            .collect();
-        negatives.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        let mut positives: Vec<usize> = (0..truth.len())
-            .filter(|&i| truth[i] && !flagged(i))
-            .collect();
-        positives.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
-        let negative_label = data
-            .label_counts()
-            .into_iter()
-            .filter(|(l, _)| l != positive_label)
-            .max_by_key(|&(_, n)| n)
-            .map(|(l, _)| l);
-        let false_positive_targets = FALSE_POSITIVE_BUDGETS
-            .iter()
-            .map(|&budget| FalsePositiveTarget {
-                max_false_positive_rate: budget,
-                point: truth
-                    .iter()
-                    .any(|&t| !t)
-                    .then(|| metrics::threshold_for_fpr(&truth, &scores, budget))
-                    .flatten()
-                    .map(|t| OperatingPoint::at(&truth, &scores, t)),
-            })
-            .collect::<Vec<_>>();
+        let (worst_false_positives, worst_false_negatives) =
+            worst_errors(data, &truth, &scores, &flagged);
+        let false_positive_targets = false_positive_targets(&truth, &scores);
         let own_mark = if fold_thresholds.is_empty() {
             "model threshold"
         } else {
@@ -410,7 +391,7 @@ impl Evaluation {
             run: RunInfo::default(),
             protocol,
             positive_label: positive_label.to_owned(),
-            negative_label,
+            negative_label: negative_label(data, positive_label),
             thresholds,
             false_positive_targets,
             folds: Vec::new(),
@@ -421,8 +402,8 @@ impl Evaluation {
             categories,
             files,
             fold_thresholds,
-            worst_false_positives: negatives.into_iter().take(10).map(example).collect(),
-            worst_false_negatives: positives.into_iter().take(10).map(example).collect(),
+            worst_false_positives,
+            worst_false_negatives,
             summary,
             truth,
             scores,
@@ -446,6 +427,91 @@ impl Evaluation {
             self.summary.threshold
         )
     }
+}
+
+/// Rates per value of `key` (a category, a file), in the key's order.
+fn rates_by(
+    truth: &[bool],
+    flagged: &dyn Fn(usize) -> bool,
+    key: &dyn Fn(usize) -> String,
+) -> Vec<CategoryRate> {
+    let mut by: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
+    for (i, &t) in truth.iter().enumerate() {
+        let e = by.entry(key(i)).or_default();
+        e.0 += 1;
+        e.1 += usize::from(t);
+        e.2 += usize::from(flagged(i) && t);
+        e.3 += usize::from(flagged(i) && !t);
+    }
+    by.into_iter()
+        .map(|(c, (rows, positives, tp, fp))| {
+            let negatives = rows - positives;
+            CategoryRate {
+                category: c,
+                rows,
+                positives,
+                flagged: tp + fp,
+                recall: (positives > 0).then(|| tp as f64 / positives as f64),
+                false_positive_rate: (negatives > 0).then(|| fp as f64 / negatives as f64),
+            }
+        })
+        .collect()
+}
+
+/// The ten worst false positives (highest scores first) and false
+/// negatives (lowest first); ties in row order.
+fn worst_errors(
+    data: &LabeledData,
+    truth: &[bool],
+    scores: &[f64],
+    flagged: &dyn Fn(usize) -> bool,
+) -> (Vec<Example>, Vec<Example>) {
+    let example = |i: usize| Example {
+        file: data.file_of(i).display().to_string(),
+        line: data.lines.get(i).copied().unwrap_or(0),
+        id: data.id_of(i).map(str::to_owned),
+        score: scores[i],
+        category: data.categories.as_ref().map(|c| c[i].clone()),
+        text: data.texts[i].clone(),
+    };
+    let mut negatives: Vec<usize> = (0..truth.len())
+        .filter(|&i| !truth[i] && flagged(i))
+        .collect();
+    negatives.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let mut positives: Vec<usize> = (0..truth.len())
+        .filter(|&i| truth[i] && !flagged(i))
+        .collect();
+    positives.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
+    (
+        negatives.into_iter().take(10).map(example).collect(),
+        positives.into_iter().take(10).map(example).collect(),
+    )
+}
+
+/// The most common label of `data` that is not `positive_label`.
+fn negative_label(data: &LabeledData, positive_label: &str) -> Option<String> {
+    data.label_counts()
+        .into_iter()
+        .filter(|(l, _)| l != positive_label)
+        .max_by_key(|&(_, n)| n)
+        .map(|(l, _)| l)
+}
+
+/// The threshold reaching each of [`FALSE_POSITIVE_BUDGETS`]; none
+/// without negative rows.
+fn false_positive_targets(truth: &[bool], scores: &[f64]) -> Vec<FalsePositiveTarget> {
+    FALSE_POSITIVE_BUDGETS
+        .iter()
+        .map(|&budget| FalsePositiveTarget {
+            max_false_positive_rate: budget,
+            point: truth
+                .iter()
+                .any(|&t| !t)
+                .then(|| metrics::threshold_for_fpr(truth, scores, budget))
+                .flatten()
+                .map(|t| OperatingPoint::at(truth, scores, t)),
+        })
+        .collect()
 }
 
 /// The percentage a false-positive budget is written as (`1%`, `0.1%`).
@@ -497,19 +563,14 @@ fn threshold_table(
 
 /// Mean and standard deviation of each fold metric, over the folds where it is defined.
 fn spread(folds: &[FoldMetrics]) -> Vec<Spread> {
-    type Get = fn(&FoldMetrics) -> f64;
-    let metrics: [(&str, Get); 6] = [
-        ("precision", |f| f.precision),
-        ("recall", |f| f.recall),
-        ("false_positive_rate", |f| f.false_positive_rate),
-        ("f1", |f| f.f1),
-        ("roc_auc", |f| f.roc_auc),
-        ("average_precision", |f| f.average_precision),
-    ];
-    metrics
+    Metric::PER_FOLD
         .iter()
-        .map(|(name, get)| {
-            let values: Vec<f64> = folds.iter().map(get).filter(|v| v.is_finite()).collect();
+        .map(|&metric| {
+            let values: Vec<f64> = folds
+                .iter()
+                .map(|f| f.value(metric))
+                .filter(|v| v.is_finite())
+                .collect();
             let n = values.len() as f64;
             let mean = if values.is_empty() {
                 f64::NAN
@@ -522,7 +583,7 @@ fn spread(folds: &[FoldMetrics]) -> Vec<Spread> {
                 (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
             };
             Spread {
-                metric: (*name).to_owned(),
+                metric: metric.info().key.to_owned(),
                 mean,
                 standard_deviation,
                 folds: values.len(),
@@ -623,6 +684,40 @@ mod tests {
         assert!((recall.standard_deviation - 0.5f64.sqrt()).abs() < 1e-12);
         // Fold 1 flags only its negative: precision 0, defined.
         assert_eq!(e.folds[1].precision, 0.0);
+    }
+
+    #[test]
+    fn fold_metrics_hold_each_per_fold_metric_of_their_rows() {
+        let labels = ["scam", "legit", "scam", "legit", "scam", "legit"];
+        let scores = vec![0.9, 0.1, 0.4, 0.6, 0.7, 0.3];
+        let folds = [0, 0, 1, 1, 2, 2];
+        let cv = CrossValidation {
+            scores: scores.clone(),
+            folds: folds.to_vec(),
+            thresholds: vec![0.5, 0.5, 0.8],
+        };
+        let e = Evaluation::from_cross_validation(&data(&labels), "scam", cv, "t".into());
+        assert_eq!(e.folds.len(), 3);
+        assert_eq!(e.fold_thresholds, [0.5, 0.5, 0.8]);
+        for fold in &e.folds {
+            let rows: Vec<usize> = (0..labels.len())
+                .filter(|&i| folds[i] == fold.fold)
+                .collect();
+            let truth: Vec<bool> = rows.iter().map(|&i| labels[i] == "scam").collect();
+            let fold_scores: Vec<f64> = rows.iter().map(|&i| scores[i]).collect();
+            let want = Summary::compute(&truth, &fold_scores, fold.threshold);
+            for metric in Metric::PER_FOLD {
+                let (got, want) = (fold.value(metric), want.value(metric));
+                assert!(
+                    got == want || (got.is_nan() && want.is_nan()),
+                    "fold {} {metric:?}: want {want}, got {got}",
+                    fold.fold
+                );
+            }
+        }
+        let spread: Vec<&str> = e.fold_spread.iter().map(|s| s.metric.as_str()).collect();
+        let keys: Vec<&str> = Metric::PER_FOLD.iter().map(|m| m.info().key).collect();
+        assert_eq!(spread, keys);
     }
 
     #[test]

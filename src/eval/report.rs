@@ -9,7 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::evaluation::{Evaluation, FalsePositiveTarget, OperatingPoint, Spread, percent};
 use crate::error::{Error, Result};
-use crate::metrics::format_metric;
+use crate::metrics::Metric;
+use crate::terminal::escape_controls as safe;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
     Error::write(
@@ -144,7 +145,8 @@ fn provenance_markdown(evaluation: &Evaluation) -> String {
 pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let [path, roc_path, pr_path, hist_path, json_path] = report_files(dir);
     let no_curve = no_curve_reason(evaluation);
-    let mut files = vec![(path, Vec::new())];
+    let markdown = report_markdown(evaluation, no_curve.as_deref());
+    let mut files = vec![(path, markdown.into_bytes())];
     if no_curve.is_none() {
         files.push((
             roc_path.clone(),
@@ -160,12 +162,44 @@ pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf
     let json = serde_json::to_string_pretty(evaluation)
         .map_err(|e| Error::write(&json_path, std::io::Error::other(e)))?;
     files.push((json_path, format!("{json}\n").into_bytes()));
+    Ok(files)
+}
 
-    let s = &evaluation.summary;
-    let c = s.confusion;
+/// `report.md`: its sections in order; `no_curve` says why the ROC and PR
+/// plots are missing, when they are.
+fn report_markdown(evaluation: &Evaluation, no_curve: Option<&str>) -> String {
     let mut md = String::new();
     md.push_str("# Evaluation report\n\n");
     md.push_str(&provenance_markdown(evaluation));
+    md.push_str(&headline_markdown(evaluation));
+    md.push_str(&operating_points_markdown(evaluation));
+    md.push_str(&folds_markdown(evaluation));
+    let c = evaluation.summary.confusion;
+    md.push_str(&format!(
+        "\n## Confusion matrix\n\n| truth \\ predicted | negative | positive |\n|---|---:|---:|\n| negative | {} | {} |\n| positive | {} | {} |\n",
+        c.tn, c.fp, c.fn_, c.tp
+    ));
+    md.push_str("\n## Curves\n\n");
+    match no_curve {
+        Some(reason) => md.push_str(&format!("{}.\n\n", capitalized(reason))),
+        None => md.push_str("![ROC curve](roc.svg)\n\n![Precision-recall curve](pr.svg)\n\n"),
+    }
+    md.push_str("![Score histogram per class](scores.svg)\n");
+    md.push_str("\n## Calibration\n\n| P(positive) bin | rows | mean predicted | observed positive share |\n|---|---:|---:|---:|\n");
+    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
+        md.push_str(&format!(
+            "| {:.1}–{:.1} | {} | {:.3} | {:.3} |\n",
+            b.low, b.high, b.rows, b.mean_predicted, b.observed
+        ));
+    }
+    md.push_str(&rates_markdown(evaluation));
+    md.push_str(&worst_markdown(evaluation));
+    md
+}
+
+/// The protocol, threshold and the table of [`Metric::HEADLINE`].
+fn headline_markdown(evaluation: &Evaluation) -> String {
+    let s = &evaluation.summary;
     let threshold = if evaluation.fold_thresholds.is_empty() {
         format!("threshold {}", evaluation.threshold_text())
     } else {
@@ -174,17 +208,26 @@ pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf
             evaluation.threshold_text()
         )
     };
-    md.push_str(&format!(
+    let mut md = format!(
         "\nProtocol: {}.\n\nPositive label: {}; {threshold}.\n\n",
         markdown_cell(&evaluation.protocol),
         markdown_cell(&evaluation.positive_label),
-    ));
+    );
     md.push_str("| metric | value |\n|---|---:|\n");
     md.push_str(&format!("| rows | {} |\n", s.rows));
-    for (name, value) in metric_rows(s) {
-        md.push_str(&format!("| {name} | {} |\n", format_metric(value)));
+    for metric in Metric::HEADLINE {
+        md.push_str(&format!(
+            "| {} | {} |\n",
+            metric.info().label,
+            metric.format_of(s)
+        ));
     }
-    md.push_str("\n## Operating points\n\n");
+    md
+}
+
+/// The false-positive budgets' thresholds and the threshold table.
+fn operating_points_markdown(evaluation: &Evaluation) -> String {
+    let mut md = String::from("\n## Operating points\n\n");
     for target in &evaluation.false_positive_targets {
         md.push_str(&format!("- {}\n", target_text(target)));
     }
@@ -202,58 +245,55 @@ pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf
             note
         ));
     }
-    if !evaluation.folds.is_empty() {
-        md.push_str("\n## Per fold\n\nEach fold decided at its own threshold; mean ± standard deviation over the folds.\n\n| fold | rows | positives | threshold | precision | recall | false-positive rate | F1 | ROC-AUC | average precision |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for f in &evaluation.folds {
-            md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                f.fold,
-                f.rows,
-                f.positives,
-                threshold_cell(f.threshold),
-                format_metric(f.precision),
-                format_metric(f.recall),
-                format_metric(f.false_positive_rate),
-                format_metric(f.f1),
-                format_metric(f.roc_auc),
-                format_metric(f.average_precision)
-            ));
-        }
-        md.push_str("| mean ± sd | | | |");
-        for spread in &evaluation.fold_spread {
-            md.push_str(&format!(" {} |", spread_text(spread)));
+    md
+}
+
+/// The per-fold table of [`Metric::PER_FOLD`] with the mean ± standard
+/// deviation row; empty outside cross-validation.
+fn folds_markdown(evaluation: &Evaluation) -> String {
+    if evaluation.folds.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "\n## Per fold\n\nEach fold decided at its own threshold; mean ± standard deviation over the folds.\n\n| fold | rows | positives | threshold |",
+    );
+    for metric in Metric::PER_FOLD {
+        md.push_str(&format!(" {} |", metric.info().column));
+    }
+    md.push_str("\n|---:|---:|---:|---:|");
+    md.push_str(&"---:|".repeat(Metric::PER_FOLD.len()));
+    md.push('\n');
+    for f in &evaluation.folds {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} |",
+            f.fold,
+            f.rows,
+            f.positives,
+            threshold_cell(f.threshold),
+        ));
+        for metric in Metric::PER_FOLD {
+            md.push_str(&format!(" {} |", metric.format_of(f)));
         }
         md.push('\n');
     }
-    md.push_str(&format!(
-        "\n## Confusion matrix\n\n| truth \\ predicted | negative | positive |\n|---|---:|---:|\n| negative | {} | {} |\n| positive | {} | {} |\n",
-        c.tn, c.fp, c.fn_, c.tp
-    ));
-    md.push_str("\n## Curves\n\n");
-    match &no_curve {
-        Some(reason) => md.push_str(&format!("{}.\n\n", capitalized(reason))),
-        None => md.push_str("![ROC curve](roc.svg)\n\n![Precision-recall curve](pr.svg)\n\n"),
+    md.push_str("| mean ± sd | | | |");
+    for spread in &evaluation.fold_spread {
+        md.push_str(&format!(" {} |", spread_text(spread)));
     }
-    md.push_str("![Score histogram per class](scores.svg)\n");
-    md.push_str("\n## Calibration\n\n| P(positive) bin | rows | mean predicted | observed positive share |\n|---|---:|---:|---:|\n");
-    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
-        md.push_str(&format!(
-            "| {:.1}–{:.1} | {} | {:.3} | {:.3} |\n",
-            b.low, b.high, b.rows, b.mean_predicted, b.observed
-        ));
-    }
-    for (title, rates) in [
-        ("Per category", &evaluation.categories),
-        ("Per file", &evaluation.files),
+    md.push('\n');
+    md
+}
+
+/// The per-category and per-file tables, each when there are rates.
+fn rates_markdown(evaluation: &Evaluation) -> String {
+    let mut md = String::new();
+    for (title, column, rates) in [
+        ("Per category", "category", &evaluation.categories),
+        ("Per file", "file", &evaluation.files),
     ] {
         if rates.is_empty() {
             continue;
         }
-        let column = if title == "Per file" {
-            "file"
-        } else {
-            "category"
-        };
         md.push_str(&format!(
             "\n## {title}\n\n| {column} | rows | recall | false-positive rate |\n|---|---:|---:|---:|\n"
         ));
@@ -267,6 +307,12 @@ pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf
             ));
         }
     }
+    md
+}
+
+/// The worst false positives and false negatives tables.
+fn worst_markdown(evaluation: &Evaluation) -> String {
+    let mut md = String::new();
     for (title, list) in [
         ("Worst false positives", &evaluation.worst_false_positives),
         ("Worst false negatives", &evaluation.worst_false_negatives),
@@ -286,8 +332,7 @@ pub fn render_report(evaluation: &Evaluation, dir: &Path) -> Result<Vec<(PathBuf
             ));
         }
     }
-    files[0].1 = md.into_bytes();
-    Ok(files)
+    md
 }
 
 fn capitalized(text: &str) -> String {
@@ -296,23 +341,6 @@ fn capitalized(text: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// The headline metrics with their names, as every report lists them.
-fn metric_rows(s: &crate::metrics::Summary) -> [(&'static str, f64); 11] {
-    [
-        ("accuracy", s.accuracy),
-        ("precision", s.precision),
-        ("recall", s.recall),
-        ("false-positive rate", s.false_positive_rate),
-        ("F1", s.f1),
-        ("MCC", s.mcc),
-        ("ROC-AUC", s.roc_auc),
-        ("PR-AUC (average precision)", s.pr_auc),
-        ("recall at FPR ≤ 1%", s.recall_at_fpr_1pct),
-        ("recall at FPR ≤ 0.1%", s.recall_at_fpr_01pct),
-        ("Brier score", s.brier),
-    ]
 }
 
 /// "0.9123 ± 0.0100".
@@ -342,85 +370,114 @@ fn target_text(target: &FalsePositiveTarget) -> String {
 /// A plain-text report. Text from the data (file names, labels,
 /// categories, messages) has its control characters escaped.
 pub fn to_text(evaluation: &Evaluation) -> String {
-    use crate::terminal::escape_controls as safe;
-    use std::fmt::Write;
+    let mut out = headline_text(evaluation);
+    out.push_str(&operating_points_text(evaluation));
+    out.push_str(&folds_text(evaluation));
+    out.push_str("calibration:     bin  rows  mean-predicted  observed\n");
+    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
+        out.push_str(&format!(
+            "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}\n",
+            b.low, b.high, b.rows, b.mean_predicted, b.observed
+        ));
+    }
+    out.push_str(&rates_text(evaluation));
+    out.push_str(&worst_text(evaluation));
+    out
+}
+
+/// Protocol, rows, threshold, [`Metric::HEADLINE`] and the confusion matrix.
+fn headline_text(evaluation: &Evaluation) -> String {
     let s = &evaluation.summary;
     let c = s.confusion;
-    let mut out = String::new();
-    let _ = writeln!(out, "protocol:        {}", safe(&evaluation.protocol));
-    let _ = writeln!(
-        out,
-        "rows:            {} ({} {}, {} {})",
+    let mut out = format!("protocol:        {}\n", safe(&evaluation.protocol));
+    out.push_str(&format!(
+        "rows:            {} ({} {}, {} {})\n",
         s.rows,
         c.tp + c.fn_,
         safe(&evaluation.positive_label),
         c.tn + c.fp,
         safe(evaluation.negative_label.as_deref().unwrap_or("other"))
-    );
-    let _ = writeln!(out, "threshold:       {}", evaluation.threshold_text());
-    for (name, value) in metric_rows(s) {
-        let _ = writeln!(out, "{:<29}{}", format!("{name}:"), format_metric(value));
+    ));
+    out.push_str(&format!(
+        "threshold:       {}\n",
+        evaluation.threshold_text()
+    ));
+    for metric in Metric::HEADLINE {
+        let name = format!("{}:", metric.info().label);
+        out.push_str(&format!("{name:<29}{}\n", metric.format_of(s)));
     }
-    let _ = writeln!(out, "confusion:       truth\\pred  negative  positive");
-    let _ = writeln!(out, "                 negative   {:>8}  {:>8}", c.tn, c.fp);
-    let _ = writeln!(out, "                 positive   {:>8}  {:>8}", c.fn_, c.tp);
-    let _ = writeln!(out, "operating points:");
+    out.push_str("confusion:       truth\\pred  negative  positive\n");
+    out.push_str(&format!(
+        "                 negative   {:>8}  {:>8}\n",
+        c.tn, c.fp
+    ));
+    out.push_str(&format!(
+        "                 positive   {:>8}  {:>8}\n",
+        c.fn_, c.tp
+    ));
+    out
+}
+
+/// The false-positive budgets' thresholds and the threshold table.
+fn operating_points_text(evaluation: &Evaluation) -> String {
+    let mut out = String::from("operating points:\n");
     for target in &evaluation.false_positive_targets {
-        let _ = writeln!(out, "  {}", target_text(target));
+        out.push_str(&format!("  {}\n", target_text(target)));
     }
-    let _ = writeln!(
-        out,
-        "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  note",
+    out.push_str(&format!(
+        "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  note\n",
         "threshold", "precision", "recall", "FPR", "flagged"
-    );
+    ));
     for p in &evaluation.thresholds {
-        let _ = writeln!(
-            out,
-            "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
+        out.push_str(&format!(
+            "  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {}\n",
             threshold_cell(p.threshold),
             rate_cell(p.precision),
             rate_cell(p.recall),
             rate_cell(p.false_positive_rate),
             rate_cell(p.share_flagged),
             p.marks.join("; ")
-        );
+        ));
     }
-    if !evaluation.folds.is_empty() {
-        let _ = writeln!(
-            out,
-            "per fold:        fold  rows  threshold  precision  recall  FPR  F1  ROC-AUC"
-        );
-        for f in &evaluation.folds {
-            let _ = writeln!(
-                out,
-                "                 {}  {}  {}  {}  {}  {}  {}  {}",
-                f.fold,
-                f.rows,
-                threshold_cell(f.threshold),
-                format_metric(f.precision),
-                format_metric(f.recall),
-                format_metric(f.false_positive_rate),
-                format_metric(f.f1),
-                format_metric(f.roc_auc)
-            );
+    out
+}
+
+/// Each fold's [`Metric::PER_FOLD_TERMINAL`] and the spread of every
+/// per-fold metric; empty outside cross-validation.
+fn folds_text(evaluation: &Evaluation) -> String {
+    if evaluation.folds.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("per fold:        fold  rows  threshold");
+    for metric in Metric::PER_FOLD_TERMINAL {
+        out.push_str(&format!("  {}", metric.info().abbreviation));
+    }
+    out.push('\n');
+    for f in &evaluation.folds {
+        out.push_str(&format!(
+            "                 {}  {}  {}",
+            f.fold,
+            f.rows,
+            threshold_cell(f.threshold)
+        ));
+        for metric in Metric::PER_FOLD_TERMINAL {
+            out.push_str(&format!("  {}", metric.format_of(f)));
         }
-        for spread in &evaluation.fold_spread {
-            let _ = writeln!(
-                out,
-                "                 {} mean ± sd: {}",
-                spread.metric.replace('_', " "),
-                spread_text(spread)
-            );
-        }
+        out.push('\n');
     }
-    let _ = writeln!(out, "calibration:     bin  rows  mean-predicted  observed");
-    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
-        let _ = writeln!(
-            out,
-            "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}",
-            b.low, b.high, b.rows, b.mean_predicted, b.observed
-        );
+    for spread in &evaluation.fold_spread {
+        out.push_str(&format!(
+            "                 {} mean ± sd: {}\n",
+            spread.metric.replace('_', " "),
+            spread_text(spread)
+        ));
     }
+    out
+}
+
+/// The per-category and per-file rates, each when there are rates.
+fn rates_text(evaluation: &Evaluation) -> String {
+    let mut out = String::new();
     for (title, rates) in [
         ("per category:    category", &evaluation.categories),
         ("per file:        file", &evaluation.files),
@@ -428,23 +485,29 @@ pub fn to_text(evaluation: &Evaluation) -> String {
         if rates.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "{title}  rows  recall  false-positive-rate");
+        out.push_str(&format!("{title}  rows  recall  false-positive-rate\n"));
         for r in rates {
-            let _ = writeln!(
-                out,
-                "                 {}  {}  {}  {}",
+            out.push_str(&format!(
+                "                 {}  {}  {}  {}\n",
                 safe(&r.category),
                 r.rows,
                 rate_cell(r.recall),
                 rate_cell(r.false_positive_rate)
-            );
+            ));
         }
     }
+    out
+}
+
+/// The worst false positives and false negatives, texts cut to 100
+/// characters on one line.
+fn worst_text(evaluation: &Evaluation) -> String {
+    let mut out = String::new();
     for (title, list) in [
         ("worst false positives", &evaluation.worst_false_positives),
         ("worst false negatives", &evaluation.worst_false_negatives),
     ] {
-        let _ = writeln!(out, "{title}:");
+        out.push_str(&format!("{title}:\n"));
         for e in list {
             let text: String = e
                 .text
@@ -455,15 +518,14 @@ pub fn to_text(evaluation: &Evaluation) -> String {
             let id =
                 e.id.as_deref()
                     .map_or(String::new(), |id| format!(" id {}", safe(id)));
-            let _ = writeln!(
-                out,
-                "  {}:{}{id}  {:.3}  {}  {}",
+            out.push_str(&format!(
+                "  {}:{}{id}  {:.3}  {}  {}\n",
                 safe(&e.file),
                 e.line,
                 e.score,
                 safe(e.category.as_deref().unwrap_or("")),
                 safe(&text)
-            );
+            ));
         }
     }
     out
@@ -596,17 +658,53 @@ fn draw_roc(path: &Path, evaluation: &Evaluation) -> Result<String> {
     Ok(svg)
 }
 
+/// The ROC plot's chart: log-scale false-positive rate, recall.
+type RocChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::combinators::LogCoord<f64>,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
 fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (plot, legend) = root.split_horizontally(PLOT_SIZE.0 - LEGEND_WIDTH);
-    let clamp = |fpr: f64| fpr.max(MIN_PLOTTED_FPR);
-    let mut chart = ChartBuilder::on(&plot)
+    let mut chart = roc_chart(&plot, evaluation)?;
+    let mut legend_entries = vec![
+        with_text(line_marker(BLUE_SAFE, 3, false), "ROC curve".into()),
+        with_text(line_marker(GREY, 1, false), "chance".into()),
+    ];
+    draw_budget_lines(&mut chart, evaluation)?;
+    let points: Vec<(f64, f64)> = evaluation
+        .roc
+        .iter()
+        .map(|p| (p.fpr.max(MIN_PLOTTED_FPR), p.tpr))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points, BLUE_SAFE.stroke_width(3)))
+        .map_err(|e| err(&e))?;
+    legend_entries.extend(draw_budget_points(&mut chart, evaluation)?);
+    legend_entries.extend(draw_roc_own_point(&mut chart, evaluation)?);
+    draw_legend(&legend, &legend_entries)?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// The ROC plot's axes, caption and chance line.
+fn roc_chart<'a, 'b>(
+    plot: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    evaluation: &Evaluation,
+) -> std::result::Result<RocChart<'a, 'b>, String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let mut chart = ChartBuilder::on(plot)
         .caption(
             format!(
                 "ROC curve (AUC {})",
-                format_metric(evaluation.summary.roc_auc)
+                Metric::RocAuc.format_of(&evaluation.summary)
             ),
             font(22),
         )
@@ -632,11 +730,15 @@ fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Res
     chart
         .draw_series(LineSeries::new(chance, GREY.mix(0.6)))
         .map_err(|e| err(&e))?;
-    let mut legend_entries = vec![
-        with_text(line_marker(BLUE_SAFE, 3, false), "ROC curve".into()),
-        with_text(line_marker(GREY, 1, false), "chance".into()),
-    ];
-    // Budgets: a dashed vertical line each, labelled.
+    Ok(chart)
+}
+
+/// Each false-positive budget: a dashed vertical line, labelled.
+fn draw_budget_lines(
+    chart: &mut RocChart<'_, '_>,
+    evaluation: &Evaluation,
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
     for target in &evaluation.false_positive_targets {
         let x = target.max_false_positive_rate;
         chart
@@ -655,16 +757,16 @@ fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Res
             )))
             .map_err(|e| err(&e))?;
     }
-    let points: Vec<(f64, f64)> = evaluation
-        .roc
-        .iter()
-        .map(|p| (clamp(p.fpr), p.tpr))
-        .collect();
-    chart
-        .draw_series(LineSeries::new(points, BLUE_SAFE.stroke_width(3)))
-        .map_err(|e| err(&e))?;
-    // The threshold reaching each budget, on the curve; budgets reached
-    // by the same threshold share one label.
+    Ok(())
+}
+
+/// The threshold reaching each budget, on the curve, with their legend
+/// entries; budgets reached by the same threshold share one label.
+fn draw_budget_points(
+    chart: &mut RocChart<'_, '_>,
+    evaluation: &Evaluation,
+) -> std::result::Result<Vec<LegendEntry>, String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut reached: Vec<(&OperatingPoint, Vec<String>)> = Vec::new();
     for target in &evaluation.false_positive_targets {
         if let Some(p) = &target.point {
@@ -675,9 +777,10 @@ fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Res
             }
         }
     }
+    let mut legend_entries = Vec::new();
     for (p, names) in &reached {
         let at = (
-            clamp(p.false_positive_rate.unwrap_or(0.0)),
+            p.false_positive_rate.unwrap_or(0.0).max(MIN_PLOTTED_FPR),
             p.recall.unwrap_or(0.0),
         );
         chart
@@ -700,31 +803,37 @@ fn draw_roc_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Res
             ),
         ));
     }
-    if let Some(own) = own_point(evaluation) {
-        let at = (
-            clamp(own.false_positive_rate.unwrap_or(0.0)),
-            own.recall.unwrap_or(0.0),
-        );
-        chart
-            .draw_series(std::iter::once(Circle::new(
-                at,
-                7,
-                VERMILION.stroke_width(3),
-            )))
-            .map_err(|e| err(&e))?;
-        legend_entries.push(with_text(
-            dot_marker(VERMILION, false),
-            format!(
-                "operating point: threshold {}, FPR {}, recall {}",
-                threshold_cell(own.threshold),
-                rate_cell(own.false_positive_rate),
-                rate_cell(own.recall)
-            ),
-        ));
-    }
-    draw_legend(&legend, &legend_entries)?;
-    root.present().map_err(|e| err(&e))?;
-    Ok(())
+    Ok(legend_entries)
+}
+
+/// The model's operating point on the ROC curve, with its legend entry.
+fn draw_roc_own_point(
+    chart: &mut RocChart<'_, '_>,
+    evaluation: &Evaluation,
+) -> std::result::Result<Option<LegendEntry>, String> {
+    let Some(own) = own_point(evaluation) else {
+        return Ok(None);
+    };
+    let at = (
+        own.false_positive_rate.unwrap_or(0.0).max(MIN_PLOTTED_FPR),
+        own.recall.unwrap_or(0.0),
+    );
+    chart
+        .draw_series(std::iter::once(Circle::new(
+            at,
+            7,
+            VERMILION.stroke_width(3),
+        )))
+        .map_err(|e| e.to_string())?;
+    Ok(Some(with_text(
+        dot_marker(VERMILION, false),
+        format!(
+            "operating point: threshold {}, FPR {}, recall {}",
+            threshold_cell(own.threshold),
+            rate_cell(own.false_positive_rate),
+            rate_cell(own.recall)
+        ),
+    )))
 }
 
 fn draw_pr(path: &Path, evaluation: &Evaluation) -> Result<String> {
@@ -742,7 +851,7 @@ fn draw_pr_inner(svg: &mut String, evaluation: &Evaluation) -> std::result::Resu
         .caption(
             format!(
                 "Precision–recall curve (AP {})",
-                format_metric(evaluation.summary.pr_auc)
+                Metric::AveragePrecision.format_of(&evaluation.summary)
             ),
             font(22),
         )

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features::FeatureConfig;
-use crate::metrics::format_metric;
+use crate::metrics::{Metric, MetricValues, metrics_inline};
 use crate::solver::FitParams;
 use crate::terminal::escape_controls as safe;
 
@@ -64,6 +64,20 @@ pub struct HeldOutMetrics {
     pub roc_auc: f64,
     /// [[true negatives, false positives], [false negatives, true positives]].
     pub confusion: [[usize; 2]; 2],
+}
+
+impl MetricValues for HeldOutMetrics {
+    /// The value of each of [`Metric::HELD_OUT`]; NaN for the others.
+    fn value(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Precision => self.precision,
+            Metric::Recall => self.recall,
+            Metric::F1 => self.f1,
+            Metric::Accuracy => self.accuracy,
+            Metric::RocAuc => self.roc_auc,
+            _ => f64::NAN,
+        }
+    }
 }
 
 /// What the model was trained on, and how.
@@ -205,30 +219,87 @@ impl std::fmt::Display for ModelHeader {
             )?;
         }
         writeln!(out, "seed, date:       {}, {}", t.seed, safe(&t.date))?;
-        match &t.held_out {
-            Some(h) => writeln!(
+        write_held_out(out, t)
+    }
+}
+
+/// The `held-out metrics:` line: [`Metric::HELD_OUT`] and the confusion
+/// matrix, or why there are none.
+fn write_held_out(out: &mut std::fmt::Formatter<'_>, t: &TrainingInfo) -> std::fmt::Result {
+    match &t.held_out {
+        Some(h) => writeln!(
+            out,
+            "held-out metrics: {} rows ({:.0}%): {}; confusion [[TN FP] [FN TP]] = [[{} {}] [{} {}]]",
+            h.rows,
+            h.fraction * 100.0,
+            metrics_inline(&Metric::HELD_OUT, h),
+            h.confusion[0][0],
+            h.confusion[0][1],
+            h.confusion[1][0],
+            h.confusion[1][1]
+        ),
+        None => match &t.held_out_skipped {
+            Some(reason) => writeln!(
                 out,
-                "held-out metrics: {} rows ({:.0}%): precision {} recall {} F1 {} accuracy {} ROC-AUC {}; confusion [[TN FP] [FN TP]] = [[{} {}] [{} {}]]",
-                h.rows,
-                h.fraction * 100.0,
-                format_metric(h.precision),
-                format_metric(h.recall),
-                format_metric(h.f1),
-                format_metric(h.accuracy),
-                format_metric(h.roc_auc),
-                h.confusion[0][0],
-                h.confusion[0][1],
-                h.confusion[1][0],
-                h.confusion[1][1]
+                "held-out metrics: none (held-out split skipped: {})",
+                safe(reason)
             ),
-            None => match &t.held_out_skipped {
-                Some(reason) => writeln!(
-                    out,
-                    "held-out metrics: none (held-out split skipped: {})",
-                    safe(reason)
-                ),
-                None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
-            },
+            None => writeln!(out, "held-out metrics: none (trained with --holdout 0)"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn training(held_out: Option<HeldOutMetrics>) -> TrainingInfo {
+        TrainingInfo {
+            rows: 10,
+            rows_per_label: Default::default(),
+            data_sha256: String::new(),
+            seed: 0,
+            date: String::new(),
+            iterations: 1,
+            converged: true,
+            threshold_rule: String::new(),
+            held_out,
+            held_out_skipped: None,
+            files: Vec::new(),
         }
+    }
+
+    /// The `held-out metrics:` line of `t`.
+    fn held_out_line(t: &TrainingInfo) -> String {
+        struct Line<'a>(&'a TrainingInfo);
+        impl std::fmt::Display for Line<'_> {
+            fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write_held_out(out, self.0)
+            }
+        }
+        Line(t).to_string()
+    }
+
+    #[test]
+    fn held_out_line_names_each_stored_metric_with_its_own_value() {
+        let h = HeldOutMetrics {
+            rows: 5,
+            fraction: 0.2,
+            precision: 0.1,
+            recall: 0.2,
+            f1: 0.3,
+            accuracy: 0.4,
+            roc_auc: f64::NAN,
+            confusion: [[1, 2], [3, 4]],
+        };
+        assert_eq!(
+            held_out_line(&training(Some(h))),
+            "held-out metrics: 5 rows (20%): precision 0.1000 recall 0.2000 F1 0.3000 \
+             accuracy 0.4000 ROC-AUC n/a; confusion [[TN FP] [FN TP]] = [[1 2] [3 4]]\n"
+        );
+        assert_eq!(
+            held_out_line(&training(None)),
+            "held-out metrics: none (trained with --holdout 0)\n"
+        );
     }
 }
