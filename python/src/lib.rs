@@ -606,7 +606,9 @@ impl Settings {
             char_ngram_max: char_max,
             min_df: self.min_df.unwrap_or(base_features.min_df),
             max_features: self.max_features.unwrap_or(base_features.max_features),
-            knowledge_scale: self.knowledge_scale.unwrap_or(base_features.knowledge_scale),
+            knowledge_scale: self
+                .knowledge_scale
+                .unwrap_or(base_features.knowledge_scale),
             norm_power: self.norm_power.unwrap_or(base_features.norm_power),
             length_buckets: self
                 .length_buckets
