@@ -624,24 +624,18 @@ mod tests {
             max_iterations: 1000,
             ..Default::default()
         };
-        let ours = fit(
-            &x,
-            &y,
-            &FitParams {
-                solver: Solver::Sparse,
-                ..tight.clone()
-            },
-        )
-        .unwrap();
-        let reference = fit(
-            &x,
-            &y,
-            &FitParams {
-                solver: Solver::Linfa,
-                ..tight
-            },
-        )
-        .unwrap();
+        let with = |solver| {
+            fit(
+                &x,
+                &y,
+                &FitParams {
+                    solver,
+                    ..tight.clone()
+                },
+            )
+            .unwrap()
+        };
+        let (ours, reference) = (with(Solver::Sparse), with(Solver::Linfa));
         assert!(ours.converged);
         for (a, b) in ours.weights.iter().zip(&reference.weights) {
             assert!((a - b).abs() < 1e-5, "weight {a} vs linfa {b}");

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::evaluation::{Evaluation, FalsePositiveTarget, OperatingPoint, Spread, percent};
 use crate::error::{Error, Result};
-use crate::metrics::Metric;
+use crate::metrics::{Metric, ReliabilityBin};
 use crate::terminal::escape_controls as safe;
 
 fn plot_error(path: &Path, err: impl std::fmt::Display) -> Error {
@@ -185,13 +185,16 @@ fn report_markdown(evaluation: &Evaluation, no_curve: Option<&str>) -> String {
         None => md.push_str("![ROC curve](roc.svg)\n\n![Precision-recall curve](pr.svg)\n\n"),
     }
     md.push_str("![Score histogram per class](scores.svg)\n");
-    md.push_str("\n## Calibration\n\n| P(positive) bin | rows | mean predicted | observed positive share |\n|---|---:|---:|---:|\n");
-    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
-        md.push_str(&format!(
-            "| {:.1}–{:.1} | {} | {:.3} | {:.3} |\n",
-            b.low, b.high, b.rows, b.mean_predicted, b.observed
-        ));
-    }
+    md.push_str(&calibration_table(
+        evaluation,
+        "\n## Calibration\n\n| P(positive) bin | rows | mean predicted | observed positive share |\n|---|---:|---:|---:|\n",
+        |b| {
+            format!(
+                "| {:.1}–{:.1} | {} | {:.3} | {:.3} |\n",
+                b.low, b.high, b.rows, b.mean_predicted, b.observed
+            )
+        },
+    ));
     md.push_str(&rates_markdown(evaluation));
     md.push_str(&worst_markdown(evaluation));
     md
@@ -367,19 +370,36 @@ fn target_text(target: &FalsePositiveTarget) -> String {
     }
 }
 
+/// The calibration table (the non-empty probability bins) in one output's
+/// format: its header, then one line per bin.
+fn calibration_table(
+    evaluation: &Evaluation,
+    header: &str,
+    line: impl Fn(&ReliabilityBin) -> String,
+) -> String {
+    let mut out = header.to_owned();
+    for bin in evaluation.reliability.iter().filter(|b| b.rows > 0) {
+        out.push_str(&line(bin));
+    }
+    out
+}
+
 /// A plain-text report. Text from the data (file names, labels,
 /// categories, messages) has its control characters escaped.
 pub fn to_text(evaluation: &Evaluation) -> String {
     let mut out = headline_text(evaluation);
     out.push_str(&operating_points_text(evaluation));
     out.push_str(&folds_text(evaluation));
-    out.push_str("calibration:     bin  rows  mean-predicted  observed\n");
-    for b in evaluation.reliability.iter().filter(|b| b.rows > 0) {
-        out.push_str(&format!(
-            "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}\n",
-            b.low, b.high, b.rows, b.mean_predicted, b.observed
-        ));
-    }
+    out.push_str(&calibration_table(
+        evaluation,
+        "calibration:     bin  rows  mean-predicted  observed\n",
+        |b| {
+            format!(
+                "                 {:.1}-{:.1} {:>5}  {:>14.3}  {:>8.3}\n",
+                b.low, b.high, b.rows, b.mean_predicted, b.observed
+            )
+        },
+    ));
     out.push_str(&rates_text(evaluation));
     out.push_str(&worst_text(evaluation));
     out
