@@ -243,11 +243,17 @@ def stage_g(args, fixed) -> None:
     change with the seed, so the spread shows what is noise)."""
     print("\n### G. Message-length facts (default threshold rule, seeds 0, 1, 2)\n")
     print(HEADER)
-    for length in ["off", "8", "10", "8,15", "8,15,30", "8,15,30,60"]:
+    seed_sweep(args, "length", ["off", "8", "10", "8,15", "8,15,30", "8,15,30,60"], "length buckets")
+
+
+def seed_sweep(args, setting: str, values: list[str], name: str) -> None:
+    """One row per value of `setting` at seeds 0, 1 and 2 (the folds change
+    with the seed, so the spread shows what is noise); the default in bold."""
+    for value in values:
         for seed in ["0", "1", "2"]:
-            c = dict(CHOSEN, length=length, extra=["--seed", seed])
-            label = f"length buckets {length}, seed {seed}"
-            if length == CHOSEN["length"]:
+            c = dict(CHOSEN, **{setting: value}, extra=["--seed", seed])
+            label = f"{name} {value}, seed {seed}"
+            if value == CHOSEN[setting]:
                 label = f"**{label}** (default)"
             print(row(label, real(args.bin, c, [])), flush=True)
 
@@ -301,13 +307,7 @@ def stage_h(args, fixed) -> None:
     print(f"Scams with a toll-free number: {toll_free_scams(CORPUS)} in data/messages.csv, "
           f"{toll_free_scams(REAL)} in real_ja.\n")
     print(HEADER)
-    for char in ["1,2", "1,3", "2,3"]:
-        for seed in ["0", "1", "2"]:
-            c = dict(CHOSEN, char=char, extra=["--seed", seed])
-            label = f"character n-grams {char}, seed {seed}"
-            if char == CHOSEN["char"]:
-                label = f"**{label}** (default)"
-            print(row(label, real(args.bin, c, [])), flush=True)
+    seed_sweep(args, "char", ["1,2", "1,3", "2,3"], "character n-grams")
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "messages.csv")
         corpus_without_toll_free_scams(corpus)
