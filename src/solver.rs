@@ -188,6 +188,17 @@ impl CsrMatrix {
         (&self.columns[range.clone()], &self.values[range])
     }
 
+    /// `coef · row i`, summed in column order (the order the bit-for-bit
+    /// gradient tests rely on).
+    fn row_dot(&self, i: usize, coef: &[f64]) -> f64 {
+        let (columns, values) = self.row(i);
+        columns
+            .iter()
+            .zip(values)
+            .map(|(&c, &v)| coef[c as usize] * v)
+            .sum()
+    }
+
     /// The dense equivalent (for the linfa reference trainer).
     pub fn to_dense(&self) -> Array2<f64> {
         let mut dense = Array2::zeros((self.n_rows(), self.n_columns));
@@ -371,13 +382,7 @@ impl SparseProblem<'_> {
                 let (mut loss, mut intercept_grad) = (0.0, 0.0);
                 for (offset, scale_out) in out.iter_mut().enumerate() {
                     let i = block * block_rows + offset;
-                    let (columns, values) = x.row(i);
-                    let z: f64 = intercept
-                        + columns
-                            .iter()
-                            .zip(values)
-                            .map(|(&c, &v)| coef[c as usize] * v)
-                            .sum::<f64>();
+                    let z = intercept + x.row_dot(i, coef);
                     let yz = y[i] * z;
                     let weight = sample_weights.map_or(1.0, |w| w[i]);
                     let (row_loss, probability) = loss_and_sigmoid(yz);
@@ -763,12 +768,7 @@ mod tests {
             let mut partial = vec![0.0; n_features + 1];
             for i in start..(start + block_rows).min(problem.x.n_rows()) {
                 let (columns, values) = problem.x.row(i);
-                let z: f64 = intercept
-                    + columns
-                        .iter()
-                        .zip(values)
-                        .map(|(&c, &v)| coef[c as usize] * v)
-                        .sum::<f64>();
+                let z = intercept + problem.x.row_dot(i, coef);
                 let yz = problem.y[i] * z;
                 let weight = problem.sample_weights.map_or(1.0, |w| w[i]);
                 let scale = weight * (sigmoid(yz) - 1.0) * problem.y[i];

@@ -578,19 +578,17 @@ mod tests {
         assert_eq!(data.ids.as_deref().unwrap(), ["g1"]);
         assert_eq!(data.groups.as_deref().unwrap(), ["g1"]);
         assert_eq!(data.categories.as_deref().unwrap(), ["c1"]);
-        let group_is_category = LabeledCsvOptions {
-            group_column: Some("category".into()),
-            ..Default::default()
-        };
-        let data = read_labeled_csv(&path, &group_is_category).unwrap();
-        assert_eq!(data.groups.as_deref().unwrap(), ["c1"]);
-        assert_eq!(data.categories.as_deref().unwrap(), ["c1"]);
-        let group_is_text = LabeledCsvOptions {
-            group_column: Some("text".into()),
-            ..Default::default()
-        };
-        let data = read_labeled_csv(&path, &group_is_text).unwrap();
-        assert_eq!(data.groups.as_deref().unwrap(), ["x"]);
-        assert_eq!(data.texts, ["x"]);
+        // A group column that is also the category or the text column
+        // leaves that column's own value in place.
+        for (column, value) in [("category", "c1"), ("text", "x")] {
+            let options = LabeledCsvOptions {
+                group_column: Some(column.into()),
+                ..Default::default()
+            };
+            let data = read_labeled_csv(&path, &options).unwrap();
+            assert_eq!(data.groups.as_deref().unwrap(), [value], "{column}");
+            assert_eq!(data.categories.as_deref().unwrap(), ["c1"], "{column}");
+            assert_eq!(data.texts, ["x"], "{column}");
+        }
     }
 }
