@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer candidates")
     parser.add_argument("--stages", default="ABCDEFGHI", help="which tables to run, e.g. E")
     args = parser.parse_args()
+    unknown = sorted(set(args.stages) - set(STAGES))
+    if unknown:
+        parser.error(f"unknown stage {', '.join(unknown)}; the stages are {''.join(STAGES)}")
     fixed = ["--threshold", "0.5"]
     for stage in args.stages:
         STAGES[stage](args, fixed)
