@@ -14,7 +14,7 @@ at its own fold's threshold.
 
 Usage (from the repository root, after `cargo build --release`):
     python3 benches/defaults.py [--bin target/release/evaluate] [--quick] [--stages ABCDEFGHI]
-Standard library only. Takes about 30 minutes on 2 cores (all stages).
+Standard library only. All stages take 11–30 minutes on 2 cores, depending on load.
 """
 
 from __future__ import annotations
